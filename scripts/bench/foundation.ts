@@ -1,0 +1,101 @@
+/**
+ * The foundation's budgets (issue 2), each against a reference measured in the same run:
+ *   start-up   process start → /readyz 200 on SQLite (production build)   target ≤ 1.5 s
+ *   footprint  RSS after idling (60 s by default)                         target ≤ 80 MB
+ *   overhead   requests/s of /healthz ÷ a bare Fastify hello-world's      target ≥ 0.8
+ * Usage: npx tsx scripts/bench/foundation.ts [--idle SECONDS] [--duration SECONDS] [--runs N]
+ * Bounded: every server it starts listens on 127.0.0.1 and is stopped before it exits.
+ */
+import autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { freePort, median, rssMb, startAndWait, stop, verdict } from './support.js';
+
+const { values } = parseArgs({
+  options: {
+    idle: { type: 'string', default: '60' },
+    duration: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '5' },
+  },
+});
+const idleSeconds = Number(values.idle);
+const loadSeconds = Number(values.duration);
+const runs = Number(values.runs);
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const diwanBin = join(root, 'bin', 'diwan.js');
+const reference = join(root, 'scripts', 'bench', 'reference', 'hello-fastify.mjs');
+
+console.log('building dist/ (what production runs) …');
+execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+
+const dataDir = mkdtempSync(join(tmpdir(), 'diwan-bench-'));
+const diwanEnv = (port: number): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  DIWAN_USE_DIST: '1',
+  DIWAN_ENV: 'production',
+  DIWAN_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  DIWAN_DATA_DIR: dataDir,
+  DIWAN_PORT: String(port),
+  DIWAN_LOG_LEVEL: 'info',
+});
+execFileSync(process.execPath, [diwanBin, 'migrate', 'up'], { env: diwanEnv(1), stdio: 'ignore' });
+
+async function startDiwan() {
+  const port = await freePort();
+  return {
+    port,
+    ...(await startAndWait([diwanBin, 'serve'], diwanEnv(port), `http://127.0.0.1:${port}/readyz`)),
+  };
+}
+async function startReference() {
+  const port = await freePort();
+  const env = { PATH: process.env.PATH, PORT: String(port) };
+  return { port, ...(await startAndWait([reference], env, `http://127.0.0.1:${port}/readyz`)) };
+}
+
+// Start-up, alternating so that both see the same machine.
+const diwanStartups: number[] = [];
+const referenceStartups: number[] = [];
+for (let i = 0; i < runs; i += 1) {
+  const ref = await startReference();
+  referenceStartups.push(ref.startupMs);
+  await stop(ref.child);
+  const diwan = await startDiwan();
+  diwanStartups.push(diwan.startupMs);
+  await stop(diwan.child);
+}
+const startup = median(diwanStartups);
+const referenceStartup = median(referenceStartups);
+
+// Footprint after idling side by side, then throughput with identical autocannon settings.
+const diwan = await startDiwan();
+const ref = await startReference();
+console.log(`idling ${idleSeconds} s …`);
+await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+const diwanRss = rssMb(diwan.child.pid!);
+const referenceRss = rssMb(ref.child.pid!);
+
+async function requestsPerSecond(port: number): Promise<number> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/healthz`,
+    connections: 32,
+    duration: loadSeconds,
+  });
+  return result.requests.average;
+}
+await requestsPerSecond(ref.port); // warm both up the same way before measuring
+const referenceRps = await requestsPerSecond(ref.port);
+const diwanRps = await requestsPerSecond(diwan.port);
+await stop(diwan.child);
+await stop(ref.child);
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+console.log(`
+start-up to /readyz 200 (median of ${runs}): diwan ${fmt(startup / 1000)} s, bare fastify ${fmt(referenceStartup / 1000)} s, ratio ${fmt(startup / referenceStartup)}  → ${verdict(startup <= 1500)} (≤ 1.5 s)
+RSS after ${idleSeconds} s idle: diwan ${fmt(diwanRss, 1)} MB, bare fastify ${fmt(referenceRss, 1)} MB, ratio ${fmt(diwanRss / referenceRss)}  → ${verdict(diwanRss <= 80)} (≤ 80 MB)
+/healthz requests/s: diwan ${fmt(diwanRps, 0)}, bare fastify ${fmt(referenceRps, 0)}, ratio ${fmt(diwanRps / referenceRps)}  → ${verdict(diwanRps / referenceRps >= 0.8)} (≥ 0.8)`);

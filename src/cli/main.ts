@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { version } from '../server/version.js';
+import { configCommand } from './commands/config.js';
+import { doctorCommand } from './commands/doctor.js';
+import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
+
+export function buildProgram(): Command {
+  const program = new Command('diwan')
+    .description('Diwan: a web control panel for this server')
+    .version(version, '-v, --version')
+    .option(
+      '-c, --config <file>',
+      'config file (KEY=VALUE lines; default /etc/diwan/diwan.env in production)',
+    )
+    .showHelpAfterError();
+  program.addCommand(serveCommand());
+  program.addCommand(configCommand());
+  program.addCommand(migrateCommand());
+  program.addCommand(doctorCommand());
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

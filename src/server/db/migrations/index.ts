@@ -1,0 +1,18 @@
+import type { Migration } from 'kysely';
+
+import * as settings from './0001-settings.js';
+import * as users from './0002-users.js';
+import * as auditLog from './0003-audit-log.js';
+import * as tasks from './0004-tasks.js';
+
+/**
+ * Every migration, in order. Static imports rather than a directory scan, so the same list works
+ * from src/ under tsx and from dist/ after a build. Names sort in the order they must run; never
+ * rename or edit one that has shipped: add a new one.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001_settings': settings,
+  '0002_users': users,
+  '0003_audit_log': auditLog,
+  '0004_tasks': tasks,
+};

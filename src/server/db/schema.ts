@@ -1,0 +1,132 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Portability rules, so a store behaves the same on SQLite, MariaDB/MySQL and PostgreSQL:
+// timestamps are epoch milliseconds (BIGINT, read back as JS numbers); booleans are 0/1 integers;
+// ids are application-made strings (crypto.randomUUID()) except in append-only logs, which need an
+// order key; JSON is stored as TEXT and parsed by the store.
+
+/** A boolean column: 0 or 1 (a CHECK constraint keeps it so). */
+export type Flag = 0 | 1;
+/** Epoch milliseconds. */
+export type Millis = number;
+/** A JSON document stored as TEXT. */
+export type JsonText = string;
+
+export const apiTokenScopes = ['read', 'admin'] as const;
+export type ApiTokenScope = (typeof apiTokenScopes)[number];
+
+export const taskStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type TaskState = (typeof taskStates)[number];
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: Millis;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  totp_secret: string | null;
+  totp_enabled: Generated<Flag>;
+  locale: string | null;
+  must_change_password: Generated<Flag>;
+  disabled: Generated<Flag>;
+  failed_logins: Generated<number>;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Millis;
+  last_seen_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  scope: ApiTokenScope;
+  /** JSON array of IPs and CIDRs; null means any address. */
+  allowed_ips: JsonText | null;
+  expires_at: Millis | null;
+  last_used_at: Millis | null;
+  created_at: Millis;
+  revoked_at: Millis | null;
+}
+
+export interface AuditLogTable {
+  /** Order key: audit entries are read back in the order they were written. */
+  id: Generated<number>;
+  at: Millis;
+  /** 'user' | 'token' | 'system' … */
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  ip: string | null;
+  action: string;
+  target: string | null;
+  /** 'success' | 'failure' | 'denied' … */
+  outcome: string;
+  details: JsonText | null;
+  request_id: string | null;
+}
+
+export interface TasksTable {
+  id: string;
+  kind: string;
+  title: string;
+  state: TaskState;
+  /** 0..100 */
+  progress: Generated<number>;
+  created_by: string | null;
+  created_at: Millis;
+  started_at: Millis | null;
+  finished_at: Millis | null;
+  error: string | null;
+  input: JsonText;
+  result: JsonText | null;
+}
+
+export interface TaskLogsTable {
+  task_id: string;
+  /** Order of the line within its task, from 1. */
+  seq: number;
+  at: Millis;
+  /** 'stdout' | 'stderr' | 'info' … */
+  stream: string;
+  line: string;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  tasks: TasksTable;
+  task_logs: TaskLogsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Session = Selectable<SessionsTable>;
+export type NewSession = Insertable<SessionsTable>;
+export type ApiToken = Selectable<ApiTokensTable>;
+export type NewApiToken = Insertable<ApiTokensTable>;
+export type AuditEntry = Selectable<AuditLogTable>;
+export type NewAuditEntry = Insertable<AuditLogTable>;
+export type Task = Selectable<TasksTable>;
+export type NewTask = Insertable<TasksTable>;
+export type TaskUpdate = Updateable<TasksTable>;
+export type TaskLogLine = Selectable<TaskLogsTable>;

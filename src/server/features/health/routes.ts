@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { livenessSchema, readinessSchema } from '../../../contract/health.js';
+import { runReadiness, type ReadinessCheck } from './checks.js';
+
+/** `/healthz`: the process answers. `/readyz`: everything it needs answers too (503 otherwise). */
+export function healthRoutes(checks: readonly ReadinessCheck[]): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/healthz',
+      { schema: { tags: ['health'], summary: 'Liveness', response: { 200: livenessSchema } } },
+      async () => ({ status: 'ok' as const }),
+    );
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Readiness',
+          response: { 200: readinessSchema, 503: readinessSchema },
+        },
+      },
+      async (request, reply) => {
+        const readiness = await runReadiness(checks, (name, error) =>
+          request.log.warn({ err: error, check: name }, 'readiness check failed'),
+        );
+        return reply.code(readiness.status === 'ok' ? 200 : 503).send(readiness);
+      },
+    );
+  };
+}

@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { DiwanError } from '../../contract/errors.js';
+import type { PanelDb } from '../db/connection.js';
+import { isLocalRequest } from './client-address.js';
+import { sendError } from './errors.js';
+
+export interface MetricsOptions {
+  panelDb: PanelDb;
+  /** Allows /metrics beyond loopback to `Authorization: Bearer <token>`. */
+  token: string | null;
+}
+
+/**
+ * Prometheus metrics: the process (CPU, memory, event loop, GC), HTTP request durations by route
+ * pattern and status, and the panel database pool. One registry per app, so that tests can build
+ * several apps in one process.
+ */
+export function registerMetrics(app: FastifyInstance, { panelDb, token }: MetricsOptions): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'diwan_' });
+
+  const duration = new Histogram({
+    name: 'diwan_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'diwan_db_pool_connections',
+    help: 'Panel database pool connections by state (max is the configured size)',
+    labelNames: ['dialect', 'state'] as const,
+    registers: [registry],
+    collect() {
+      const stats = panelDb.poolStats();
+      for (const state of ['max', 'total', 'idle', 'waiting'] as const) {
+        this.set({ dialect: panelDb.dialect, state }, stats[state]);
+      }
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: unmatched paths would otherwise grow the series forever.
+    const route = request.routeOptions.url ?? 'unmatched';
+    duration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  const expected = token === null ? null : digest(token);
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined && expected !== null) {
+      const given = authorization.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : '';
+      if (!timingSafeEqual(digest(given), expected)) {
+        return sendError(reply, new DiwanError('DIWAN_E_UNAUTHORIZED', 'The metrics token is not valid'));
+      }
+    } else if (!isLocalRequest(request)) {
+      return sendError(reply, new DiwanError('DIWAN_E_NOT_FOUND', 'Not found'));
+    }
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+  return registry;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}

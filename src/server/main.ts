@@ -1,0 +1,38 @@
+import { ConfigRejected, acceptConfig, startServer } from './start.js';
+
+/**
+ * `diwan serve`: start the web tier and stay up until SIGTERM or SIGINT, then shut down gracefully.
+ * Exit codes: 0 after a clean shutdown, 1 when the configuration is rejected or start-up fails.
+ */
+export async function serve(options: { configFile?: string } = {}): Promise<void> {
+  let accepted;
+  try {
+    accepted = acceptConfig(options);
+  } catch (error) {
+    if (!(error instanceof ConfigRejected)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const { config, warnings } = accepted;
+  const server = await startServer(config);
+  for (const warning of warnings) server.logger.warn(warning);
+  server.logger.info(
+    { env: config.env, url: server.url, database: config.database.dialect },
+    'Diwan is listening',
+  );
+  process.stdout.write(`\nDiwan (${config.env}) is running at ${server.url}\n\n`);
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    server.logger.info({ signal }, 'shutting down');
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}

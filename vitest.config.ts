@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// The app-level tests (everything built on buildTestApp) run again with the panel database on
+// MariaDB and on PostgreSQL; the database layer's own tests already cover all three dialects inside.
+const appLevelTests = [
+  'src/server/features/**/*.test.ts',
+  'src/server/http/**/*.test.ts',
+  'src/server/start.test.ts',
+];
+// Same servers and overrides as test/support/databases.ts; the database in the URL is only a name
+// prefix: each test makes its own database and drops it.
+const serverDialects = {
+  mysql: process.env.DIWAN_TEST_MYSQL_URL || 'mysql://root@localhost/diwan?socket=/run/mysqld/mysqld.sock',
+  postgres: process.env.DIWAN_TEST_POSTGRES_URL || 'postgres://root@localhost/diwan?host=/var/run/postgresql',
+};
+
+export default defineConfig({
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      ...Object.entries(serverDialects).map(([name, url]) => ({
+        extends: true as const,
+        test: { name, include: appLevelTests, env: { DIWAN_DATABASE_URL: url } },
+      })),
+    ],
+  },
+});
