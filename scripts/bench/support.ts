@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
@@ -18,10 +19,33 @@ export interface Started {
   startupMs: number;
 }
 
-/** Spawns `node args…` and polls `url` every 5 ms until it answers 200 (or 20 s pass). */
-export async function startAndWait(args: string[], env: NodeJS.ProcessEnv, url: string): Promise<Started> {
+/**
+ * Pins this process (the load generator) to core 0 and returns the core servers should run on, so
+ * that client and server do not compete for one core. With a single core, or without taskset,
+ * nothing is pinned (server null).
+ */
+export function pinToCore(): { server: number | null } {
+  const cores = availableParallelism();
+  if (cores < 2) return { server: null };
+  try {
+    execFileSync('taskset', ['-pc', '0', String(process.pid)], { stdio: 'ignore' });
+    return { server: cores - 1 };
+  } catch {
+    return { server: null };
+  }
+}
+
+/** Spawns `node args…` (on `core`, if given) and polls `url` every 5 ms until it answers 200 (or 20 s pass). */
+export async function startAndWait(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  url: string,
+  core: number | null = null,
+): Promise<Started> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const [file, argv] =
+    core === null ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]];
+  const child = spawn(file, argv, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = started + 20_000;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`);

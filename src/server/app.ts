@@ -5,7 +5,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config/types.js';
 import type { PanelDb } from './db/connection.js';
 import { databaseCheck, migrationsCheck, type ReadinessCheck } from './features/health/checks.js';
@@ -16,6 +16,7 @@ import { DiwanLogController } from './http/log-controller.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestIdFor } from './http/request-id.js';
+import { responseSerializerCompiler } from './http/serializer.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface AppDeps {
@@ -52,19 +53,20 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler(config.env));
   registerErrorHandling(app);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   // While closing, answers carry `Connection: close`: a keep-alive client would otherwise hold its
-  // socket, and the shutdown, open until Node's keep-alive timeout.
+  // socket, and the shutdown, open until Node's keep-alive timeout. (Callback hooks: no promise per
+  // request on the hot path.)
   let closing = false;
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.addHook('onClose', async () => {
     await deps.panelDb.close();

@@ -1,4 +1,5 @@
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3Module from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import {
   CompiledQuery,
   Kysely,
@@ -9,13 +10,22 @@ import {
   sql,
 } from 'kysely';
 import type { DialectAdapter } from 'kysely';
-import mysql from 'mysql2';
-import pg from 'pg';
+import type mysqlModule from 'mysql2';
+import type pgModule from 'pg';
 
 import type { DatabaseConfig, DatabaseDialect } from '../config/types.js';
 import type { Database } from './schema.js';
 import { redactUrl, serverAddressOf } from './url.js';
 import type { ServerAddress } from './url.js';
+
+// Each driver is loaded only by the dialect that uses it: mysql2 and pg cost over 10 MB of memory
+// each, and a small VPS on SQLite needs neither. (require, not import(): openPanelDb stays synchronous.)
+const require = createRequire(import.meta.url);
+const loadDriver = {
+  sqlite: () => require('better-sqlite3') as typeof BetterSqlite3Module,
+  mysql: () => require('mysql2') as typeof mysqlModule,
+  postgres: () => require('pg') as typeof pgModule,
+};
 
 export interface PoolStats {
   /** The configured pool size (sqlite: 1). */
@@ -96,6 +106,7 @@ function openDialect(config: DatabaseConfig, onPoolError: (error: Error) => void
 
 function openSqlite(config: DatabaseConfig): OpenedDialect {
   if (config.sqlitePath === null) throw new Error('a sqlite database config needs sqlitePath');
+  const BetterSqlite3 = loadDriver.sqlite();
   const database = new BetterSqlite3(config.sqlitePath, { timeout: sqliteBusyTimeoutMs });
   // WAL lets the web tier read while the CLI or a backup writes; foreign keys are off by default in
   // SQLite and the schema relies on ON DELETE CASCADE.
@@ -145,7 +156,7 @@ function openMysql(
   poolSize: number,
   onPoolError: (error: Error) => void,
 ): OpenedDialect {
-  const pool = mysql.createPool({
+  const pool = loadDriver.mysql().createPool({
     ...(address.socketPath !== null
       ? { socketPath: address.socketPath }
       : { host: address.host ?? 'localhost' }),
@@ -188,7 +199,7 @@ function openMysql(
 // int8 (BIGINT, and count(*)) as a JS number, for this pool only: setting it on pg.types would change
 // every other pg user in the process. Values beyond 2^53 stay strings, as mysql2 does.
 const int8Oid = 20;
-const int8AsNumber: pg.CustomTypesConfig = {
+const int8AsNumber: pgModule.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === int8Oid && format !== 'binary') {
       return (value: string) => {
@@ -196,8 +207,8 @@ const int8AsNumber: pg.CustomTypesConfig = {
         return Number.isSafeInteger(n) ? n : value;
       };
     }
-    return pg.types.getTypeParser(oid, format);
-  }) as typeof pg.types.getTypeParser,
+    return loadDriver.postgres().types.getTypeParser(oid, format);
+  }) as typeof pgModule.types.getTypeParser,
 };
 
 function openPostgres(
@@ -205,7 +216,7 @@ function openPostgres(
   poolSize: number,
   onPoolError: (error: Error) => void,
 ): OpenedDialect {
-  const pool = new pg.Pool({
+  const pool = new (loadDriver.postgres().Pool)({
     // pg, like libpq, takes a socket directory as the host.
     host: address.socketPath ?? address.host ?? 'localhost',
     port: address.port,

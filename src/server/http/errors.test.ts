@@ -110,9 +110,10 @@ describe('error responses', () => {
 describe('request ids', () => {
   it('keeps a plain incoming X-Request-Id and replaces a hostile one', async () => {
     current = await buildTestApp();
+    // A 404 logs at info, so its line shows which id the log recorded.
     const kept = await current.app.inject({
       method: 'GET',
-      url: '/healthz',
+      url: '/nowhere',
       headers: { 'x-request-id': 'proxy-1234abcd' },
     });
     expect(kept.headers['x-request-id']).toBe('proxy-1234abcd');

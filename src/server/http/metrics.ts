@@ -41,13 +41,14 @@ export function registerMetrics(app: FastifyInstance, { panelDb, token }: Metric
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: unmatched paths would otherwise grow the series forever.
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe(
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   const expected = token === null ? null : digest(token);

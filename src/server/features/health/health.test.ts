@@ -31,6 +31,17 @@ describe('health endpoints', () => {
     expect(body.checks.migrations).toMatchObject({ status: 'ok', detail: 'current' });
   });
 
+  it('answers the same in production, where responses are written by the compiled serializer', async () => {
+    current = await buildTestApp({ env: 'production' });
+    const ready = await current.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({
+      status: 'ok',
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' } },
+    });
+    expect((await current.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+  });
+
   it('reports /readyz 503 while a migration is pending', async () => {
     current = await buildTestApp();
     await migrateDown(current.panelDb.db);
