@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what Diwan's tests need on a Debian host: the managed services (MariaDB,
-# PostgreSQL, Redis running; nginx, php-fpm, cron, nftables installed) and a PostgreSQL role for root.
+# PostgreSQL, Redis running; nginx, php-fpm, cron, nftables installed), fail2ban (installed, never
+# started here: test/deploy/fail2ban.test.ts only runs fail2ban-regex) and a PostgreSQL role for root.
 # Idempotent: on a host that has everything it only checks, in about a second.
 # Works with systemd as PID 1 and without it (containers, CI sandboxes), where apt starts nothing.
 set -euo pipefail
@@ -11,6 +12,7 @@ readonly packages=(
   redis-server redis-tools
   nginx php8.2-fpm cron nftables
   sqlite3 ca-certificates
+  fail2ban
 )
 readonly wait_seconds=30
 readonly pg_socket_dir=/var/run/postgresql

@@ -14,6 +14,8 @@ export const errorCodes = [
   'DIWAN_E_FORBIDDEN',
   'DIWAN_E_CONFLICT',
   'DIWAN_E_RATE_LIMITED',
+  'DIWAN_E_LOCKED_OUT',
+  'DIWAN_E_TOTP_REQUIRED',
   'DIWAN_E_UNAVAILABLE',
   'DIWAN_E_INTERNAL',
 ] as const;

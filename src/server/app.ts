@@ -1,6 +1,7 @@
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -11,17 +12,30 @@ import type { PanelDb } from './db/connection.js';
 import { databaseCheck, migrationsCheck, type ReadinessCheck } from './features/health/checks.js';
 import { healthRoutes } from './features/health/routes.js';
 import { metaRoutes } from './features/meta/routes.js';
-import { registerErrorHandling } from './http/errors.js';
+import { registerErrorHandling, sendPlainNotFound } from './http/errors.js';
 import { DiwanLogController } from './http/log-controller.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestIdFor } from './http/request-id.js';
 import { responseSerializerCompiler } from './http/serializer.js';
 import { createLogger, type Logger } from './logger.js';
+import type { AttemptLimiter } from './auth/attempts.js';
+import { registerPerimeter } from './auth/plugin.js';
+import { createPanelServices, type PanelServices } from './services.js';
+import { auditRoutes } from './features/audit/routes.js';
+import { authRoutes } from './features/auth/routes.js';
+import { twoFactorRoutes } from './features/auth/two-factor-routes.js';
+import { tokenRoutes } from './features/tokens/routes.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
   panelDb: PanelDb;
+  /** The clock (epoch ms); tests inject one to move time. */
+  now?: () => number;
+  /** Failed-login counters; in memory unless several instances share Redis. */
+  limiter?: AttemptLimiter;
+  /** The service graph, when the caller (tests, CLI) built it already over the same database. */
+  services?: PanelServices;
   logger?: Logger;
   /** Readiness checks beyond the database's own (the agent, once it exists). */
   readinessChecks?: ReadinessCheck[];
@@ -50,6 +64,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     // Keep-alive sockets that sit idle must not hold a graceful shutdown open.
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors Fastify raises before any hook runs (a malformed URL): the plain 404 like any unknown
+    // path, never Fastify's own JSON, which would name the framework.
+    frameworkErrors: (_error, _request, reply) => {
+      void sendPlainNotFound(reply as unknown as FastifyReply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -64,7 +83,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id);
+    // The plain 404 carries nothing that tells Diwan apart from any other server.
+    if (reply.statusCode !== 404 || request.revealErrors) reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
@@ -75,12 +95,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   registerMetrics(app, { panelDb: deps.panelDb, token: config.metricsToken });
   await registerOpenApi(app);
 
-  const checks = [
+  const checks: ReadinessCheck[] = [
     databaseCheck(deps.panelDb),
     migrationsCheck(deps.panelDb),
     ...(deps.readinessChecks ?? []),
   ];
+  const panel = deps.services ?? createPanelServices(config, deps, logger);
+  await registerPerimeter(app, panel.auth, panel.audit);
+
   await app.register(healthRoutes(checks));
-  await app.register(metaRoutes, { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      await api.register(metaRoutes);
+      await api.register(authRoutes(panel));
+      await api.register(twoFactorRoutes(panel));
+      await api.register(tokenRoutes(panel));
+      await api.register(auditRoutes(panel));
+    },
+    { prefix: '/api/v1' },
+  );
   return app;
 }

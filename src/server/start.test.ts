@@ -10,7 +10,7 @@ afterEach(async () => {
 
 async function listeningAppWithSlowRoute(delayMs: number): Promise<{ testApp: TestApp; base: string }> {
   const testApp = await buildTestApp();
-  testApp.app.get('/slow', async () => {
+  testApp.app.get('/slow', { config: { public: true } }, async () => {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     return { done: true };
   });

@@ -9,6 +9,9 @@ import { openPanelDb, type PanelDb } from '../../src/server/db/connection.js';
 import { migrateToLatest } from '../../src/server/db/migrate.js';
 import { createLogger } from '../../src/server/logger.js';
 import { testPanelDatabaseConfig } from './databases.js';
+import { hashPassword } from '../../src/server/auth/passwords.js';
+import { createApiToken } from '../../src/server/features/tokens/routes.js';
+import { createPanelServices, type PanelServices } from '../../src/server/services.js';
 
 /** Every log line the app wrote, as parsed JSON, so tests can assert on logs (and on what is absent). */
 export class LogCapture extends Writable {
@@ -41,8 +44,75 @@ export interface TestApp {
   app: DiwanApp;
   config: Config;
   panelDb: PanelDb;
+  services: PanelServices;
   logs: LogCapture;
+  /** The test clock: `clock.now` is what the app sees; move it forward to test expiry. */
+  clock: { now: number };
   close(): Promise<void>;
+}
+
+export interface TestUser {
+  id: string;
+  username: string;
+  password: string;
+}
+
+export async function createTestUser(
+  testApp: TestApp,
+  username = 'admin',
+  password = 'correct-horse-battery',
+): Promise<TestUser> {
+  const user = await testApp.services.users.create({ username, passwordHash: await hashPassword(password) });
+  return { id: user.id, username, password };
+}
+
+/** `Authorization` headers of a fresh API token (a new admin user unless one is given). */
+export async function tokenHeaders(
+  testApp: TestApp,
+  scope: 'read' | 'admin' = 'admin',
+  user?: TestUser,
+): Promise<Record<string, string>> {
+  const owner = user ?? (await createTestUser(testApp, `tok_${Math.random().toString(36).slice(2, 8)}`));
+  const created = await createApiToken(
+    testApp.services.tokens,
+    owner.id,
+    { name: 'test', scope },
+    testApp.clock.now,
+  );
+  return { authorization: `Bearer ${created.token}` };
+}
+
+export async function entranceOf(testApp: TestApp): Promise<string> {
+  return (await testApp.services.security.current()).entrance;
+}
+
+/** Logs in through the API as a browser would; returns the cookie and the headers a change needs. */
+export async function loginSession(testApp: TestApp, user: TestUser, extra: { totp?: string } = {}) {
+  const response = await testApp.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: {
+      username: user.username,
+      password: user.password,
+      entrance: await entranceOf(testApp),
+      ...extra,
+    },
+  });
+  if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
+  const cookie = response.cookies.find((c) => c.name === 'diwan_session');
+  if (!cookie) throw new Error('no session cookie');
+  const csrfToken = (response.json() as { csrfToken: string }).csrfToken;
+  return {
+    cookie: `diwan_session=${cookie.value}`,
+    csrfToken,
+    /** Headers for a state-changing request from the panel's own page. */
+    changeHeaders: {
+      cookie: `diwan_session=${cookie.value}`,
+      'x-csrf-token': csrfToken,
+      origin: 'http://localhost:80',
+    },
+    readHeaders: { cookie: `diwan_session=${cookie.value}` },
+  };
 }
 
 /**
@@ -55,12 +125,18 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const panelDb = openPanelDb(config.database);
   await migrateToLatest(panelDb.db);
   const logs = new LogCapture();
-  const app = await buildApp(config, { panelDb, logger: createLogger(config, logs) });
+  const logger = createLogger(config, logs);
+  const clock = { now: Date.now() };
+  const now = () => clock.now;
+  const services = createPanelServices(config, { panelDb, now }, logger);
+  const app = await buildApp(config, { panelDb, logger, now, services });
   return {
     app,
     config,
     panelDb,
+    services,
     logs,
+    clock,
     async close() {
       await app.close();
       await database.drop();

@@ -13,6 +13,7 @@ const tablesOf: Record<string, string[]> = {
   '0002_users': ['users', 'sessions', 'api_tokens'],
   '0003_audit_log': ['audit_log'],
   '0004_tasks': ['tasks', 'task_logs'],
+  '0005_two_factor': ['recovery_codes'],
 };
 const names = Object.keys(migrations);
 

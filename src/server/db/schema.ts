@@ -34,6 +34,8 @@ export interface UsersTable {
   must_change_password: Generated<Flag>;
   disabled: Generated<Flag>;
   failed_logins: Generated<number>;
+  /** The TOTP time step of the last code accepted: a code is good once. */
+  totp_last_step: number | null;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -107,6 +109,14 @@ export interface TaskLogsTable {
   line: string;
 }
 
+export interface RecoveryCodesTable {
+  user_id: string;
+  /** sha256 hex of the normalized code. */
+  code_hash: string;
+  created_at: Millis;
+  used_at: Millis | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   users: UsersTable;
@@ -115,6 +125,7 @@ export interface Database {
   audit_log: AuditLogTable;
   tasks: TasksTable;
   task_logs: TaskLogsTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildTestApp, type TestApp } from '../../../test/support/app.js';
+import { buildTestApp, tokenHeaders, type TestApp } from '../../../test/support/app.js';
 import { DiwanError } from '../../contract/errors.js';
 
 let current: TestApp | undefined;
@@ -29,9 +29,12 @@ const probeRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 };
 
+let auth: Record<string, string> = {};
+
 async function appWithProbes(): Promise<TestApp> {
   const testApp = await buildTestApp({ bodyLimit: 2048 });
   await testApp.app.register(probeRoutes, { prefix: '/api/v1/probe' });
+  auth = await tokenHeaders(testApp);
   return testApp;
 }
 
@@ -41,6 +44,7 @@ describe('error responses', () => {
     const response = await current.app.inject({
       method: 'POST',
       url: '/api/v1/probe/echo',
+      headers: auth,
       payload: { name: 'a;id' },
     });
     expect(response.statusCode).toBe(400);
@@ -50,6 +54,7 @@ describe('error responses', () => {
     const nested = await current.app.inject({
       method: 'POST',
       url: '/api/v1/probe/echo',
+      headers: auth,
       payload: { name: 'ok', tags: ['a', 'toolong'] },
     });
     expect(nested.json().error.field).toBe('tags.1');
@@ -61,7 +66,7 @@ describe('error responses', () => {
     const malformed = await current.app.inject({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       payload: '{"name":',
     });
     expect(malformed.statusCode).toBe(400);
@@ -70,26 +75,35 @@ describe('error responses', () => {
     const wrongType = await current.app.inject({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/xml' },
+      headers: { ...auth, 'content-type': 'application/xml' },
       payload: '<a/>',
     });
     expect(wrongType.statusCode).toBe(415);
     expect(wrongType.json().error.code).toBe('DIWAN_E_UNSUPPORTED_MEDIA_TYPE');
 
-    const large = await current.app.inject({ method: 'POST', url, payload: { name: 'a'.repeat(4096) } });
+    const large = await current.app.inject({
+      method: 'POST',
+      url,
+      headers: auth,
+      payload: { name: 'a'.repeat(4096) },
+    });
     expect(large.statusCode).toBe(413);
     expect(large.json().error.code).toBe('DIWAN_E_BODY_TOO_LARGE');
   });
 
   it('maps typed errors to their status and hides the details of unexpected ones', async () => {
     current = await appWithProbes();
-    const conflict = await current.app.inject({ method: 'GET', url: '/api/v1/probe/conflict' });
+    const conflict = await current.app.inject({
+      method: 'GET',
+      url: '/api/v1/probe/conflict',
+      headers: auth,
+    });
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json()).toEqual({
       error: { code: 'DIWAN_E_CONFLICT', message: 'That name is taken', field: 'name' },
     });
 
-    const crash = await current.app.inject({ method: 'GET', url: '/api/v1/probe/crash' });
+    const crash = await current.app.inject({ method: 'GET', url: '/api/v1/probe/crash', headers: auth });
     expect(crash.statusCode).toBe(500);
     expect(crash.json().error.code).toBe('DIWAN_E_INTERNAL');
     expect(crash.body).not.toContain('hunter2');
@@ -99,11 +113,35 @@ describe('error responses', () => {
     expect(logged).toMatchObject({ requestId: crash.headers['x-request-id'] });
   });
 
-  it('answers an unknown route with the same error shape', async () => {
+  it('answers an unknown route with the same error shape to a caller with credentials', async () => {
     current = await buildTestApp();
-    const response = await current.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+    const response = await current.app.inject({
+      method: 'GET',
+      url: '/api/v1/nothing-here',
+      headers: await tokenHeaders(current),
+    });
     expect(response.statusCode).toBe(404);
     expect(response.json().error.code).toBe('DIWAN_E_NOT_FOUND');
+  });
+
+  it('answers every error before credentials with the plain 404, even from the public login route', async () => {
+    current = await buildTestApp();
+    const plain = [
+      await current.app.inject({ method: 'GET', url: '/api/v1/nothing-here' }),
+      await current.app.inject({ method: 'GET', url: '/%E0%A4%A' }), // malformed URL encoding
+      await current.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"entrance":',
+      }),
+      await current.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 1 } }),
+    ];
+    for (const response of plain) {
+      expect(response.statusCode).toBe(404);
+      expect(response.body).toBe('Not Found\n');
+      expect(response.headers['x-request-id']).toBeUndefined();
+    }
   });
 });
 
@@ -114,7 +152,7 @@ describe('request ids', () => {
     const kept = await current.app.inject({
       method: 'GET',
       url: '/nowhere',
-      headers: { 'x-request-id': 'proxy-1234abcd' },
+      headers: { ...(await tokenHeaders(current)), 'x-request-id': 'proxy-1234abcd' },
     });
     expect(kept.headers['x-request-id']).toBe('proxy-1234abcd');
     const replaced = await current.app.inject({

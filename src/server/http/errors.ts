@@ -12,6 +12,8 @@ const statusByCode: Record<ErrorCode, number> = {
   DIWAN_E_FORBIDDEN: 403,
   DIWAN_E_CONFLICT: 409,
   DIWAN_E_RATE_LIMITED: 429,
+  DIWAN_E_LOCKED_OUT: 429,
+  DIWAN_E_TOTP_REQUIRED: 401,
   DIWAN_E_UNAVAILABLE: 503,
   DIWAN_E_INTERNAL: 500,
 };
@@ -59,6 +61,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = httpStatusOf(diwanError.code);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: diwanError.code, field: diwanError.field }, diwanError.message);
+    // Before the caller showed credentials or the entrance, an error must not reveal the panel.
+    if (!request.revealErrors) return sendPlainNotFound(reply);
     return sendError(reply, diwanError);
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
@@ -67,6 +71,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
       new DiwanError('DIWAN_E_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
     ),
   );
+}
+
+/** The same bare 404 for every path: no JSON, no request id, no word that names the panel. */
+export function sendPlainNotFound(reply: FastifyReply): FastifyReply {
+  reply.request.revealErrors = false;
+  return reply.code(404).type('text/plain; charset=utf-8').send('Not Found\n');
 }
 
 export function sendError(reply: FastifyReply, error: DiwanError): FastifyReply {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../test/support/app.js';
+import { buildTestApp, tokenHeaders, type TestApp } from '../../../test/support/app.js';
 
 let current: TestApp | undefined;
 afterEach(async () => {
@@ -13,11 +13,17 @@ const completions = (testApp: TestApp) =>
 describe('request logging at info', () => {
   it('logs failures and changes with method, path, status and request id, and skips quick successful reads', async () => {
     current = await buildTestApp();
+    const headers = await tokenHeaders(current);
     await current.app.inject({ method: 'GET', url: '/healthz' });
+    await current.app.inject({ method: 'GET', url: '/api/v1/meta', headers });
     expect(completions(current)).toEqual([]);
 
-    const missing = await current.app.inject({ method: 'GET', url: '/api/v1/missing?token=s3cr3t-in-query' });
-    const change = await current.app.inject({ method: 'POST', url: '/api/v1/meta', payload: {} });
+    const missing = await current.app.inject({
+      method: 'GET',
+      url: '/api/v1/missing?token=s3cr3t-in-query',
+      headers,
+    });
+    const change = await current.app.inject({ method: 'POST', url: '/api/v1/meta', headers, payload: {} });
     expect(completions(current)).toEqual([
       expect.objectContaining({
         method: 'GET',

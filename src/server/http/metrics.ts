@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DiwanError } from '../../contract/errors.js';
 import type { PanelDb } from '../db/connection.js';
 import { isLocalRequest } from './client-address.js';
-import { sendError } from './errors.js';
+import { sendError, sendPlainNotFound } from './errors.js';
 
 export interface MetricsOptions {
   panelDb: PanelDb;
@@ -52,7 +52,8 @@ export function registerMetrics(app: FastifyInstance, { panelDb, token }: Metric
   });
 
   const expected = token === null ? null : digest(token);
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+  // Public to the perimeter: its own rule (loopback without a proxy header, or the token) applies.
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     const authorization = request.headers.authorization;
     if (authorization !== undefined && expected !== null) {
       const given = authorization.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : '';
@@ -60,7 +61,7 @@ export function registerMetrics(app: FastifyInstance, { panelDb, token }: Metric
         return sendError(reply, new DiwanError('DIWAN_E_UNAUTHORIZED', 'The metrics token is not valid'));
       }
     } else if (!isLocalRequest(request)) {
-      return sendError(reply, new DiwanError('DIWAN_E_NOT_FOUND', 'Not found'));
+      return sendPlainNotFound(reply);
     }
     reply.type(registry.contentType);
     return registry.metrics();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../test/support/app.js';
+import { buildTestApp, tokenHeaders, type TestApp } from '../../../test/support/app.js';
 
 let current: TestApp | undefined;
 afterEach(async () => {
@@ -10,7 +10,11 @@ afterEach(async () => {
 describe('OpenAPI', () => {
   it('publishes an OpenAPI 3.1 document generated from the contract', async () => {
     current = await buildTestApp();
-    const response = await current.app.inject({ method: 'GET', url: '/api/docs/json' });
+    const response = await current.app.inject({
+      method: 'GET',
+      url: '/api/docs/json',
+      headers: await tokenHeaders(current),
+    });
     expect(response.statusCode).toBe(200);
     const document = response.json();
     expect(document.openapi).toBe('3.1.0');
@@ -33,7 +37,9 @@ describe('OpenAPI', () => {
 
   it('serves a browsable UI at /api/docs', async () => {
     current = await buildTestApp();
-    const response = await current.app.inject({ method: 'GET', url: '/api/docs/' });
+    const headers = await tokenHeaders(current);
+    expect((await current.app.inject({ method: 'GET', url: '/api/docs/' })).statusCode).toBe(404); // behind the perimeter
+    const response = await current.app.inject({ method: 'GET', url: '/api/docs/', headers });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/html');
     expect(response.body).toContain('swagger-ui');

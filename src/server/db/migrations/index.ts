@@ -4,6 +4,7 @@ import * as settings from './0001-settings.js';
 import * as users from './0002-users.js';
 import * as auditLog from './0003-audit-log.js';
 import * as tasks from './0004-tasks.js';
+import * as twoFactor from './0005-two-factor.js';
 
 /**
  * Every migration, in order. Static imports rather than a directory scan, so the same list works
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_users': users,
   '0003_audit_log': auditLog,
   '0004_tasks': tasks,
+  '0005_two_factor': twoFactor,
 };

@@ -7,12 +7,16 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): FastifyPluginAs
   return async (app) => {
     app.get(
       '/healthz',
-      { schema: { tags: ['health'], summary: 'Liveness', response: { 200: livenessSchema } } },
+      {
+        config: { public: true },
+        schema: { tags: ['health'], summary: 'Liveness', response: { 200: livenessSchema } },
+      },
       async () => ({ status: 'ok' as const }),
     );
     app.get(
       '/readyz',
       {
+        config: { public: true },
         schema: {
           tags: ['health'],
           summary: 'Readiness',

@@ -1,0 +1,60 @@
+/**
+ * Failed-login counting for lockouts: `max` failures within `windowMs` lock a key (an IP or a
+ * username) for `lockMs`. In memory here; with DIWAN_REDIS_URL the counters move to Redis so that
+ * several web instances share them (same interface).
+ */
+export interface AttemptLimiter {
+  /** Milliseconds until the key unlocks, or 0 when it is not locked. */
+  lockedFor(key: string): Promise<number>;
+  /** Counts a failure; returns true when this failure locked the key. */
+  fail(key: string): Promise<boolean>;
+  reset(key: string): Promise<void>;
+}
+
+export interface LockoutPolicy {
+  max: number;
+  windowMs: number;
+  lockMs: number;
+}
+
+export const defaultLockoutPolicy: LockoutPolicy = { max: 5, windowMs: 5 * 60_000, lockMs: 15 * 60_000 };
+
+export function createMemoryAttemptLimiter(policy: LockoutPolicy, now: () => number): AttemptLimiter {
+  const failures = new Map<string, number[]>();
+  const lockedUntil = new Map<string, number>();
+  // Bounded memory under a flood of distinct keys: forget the oldest entries past this many.
+  const MAX_KEYS = 50_000;
+
+  function forgetOldest(): void {
+    for (const map of [failures, lockedUntil] as Map<string, unknown>[]) {
+      while (map.size > MAX_KEYS) map.delete(map.keys().next().value as string);
+    }
+  }
+
+  return {
+    async lockedFor(key) {
+      const until = lockedUntil.get(key) ?? 0;
+      const left = until - now();
+      if (left <= 0 && until !== 0) lockedUntil.delete(key);
+      return Math.max(0, left);
+    },
+    async fail(key) {
+      const at = now();
+      const recent = (failures.get(key) ?? []).filter((t) => t > at - policy.windowMs);
+      recent.push(at);
+      failures.delete(key); // re-insert: the map's order is the order of last activity
+      if (recent.length >= policy.max) {
+        lockedUntil.set(key, at + policy.lockMs);
+        forgetOldest();
+        return true;
+      }
+      failures.set(key, recent);
+      forgetOldest();
+      return false;
+    },
+    async reset(key) {
+      failures.delete(key);
+      lockedUntil.delete(key);
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DiwanError } from '../../contract/errors.js';
+import type { AuditLog, AuditOutcome } from '../audit/audit-log.js';
+import { sendError, sendPlainNotFound } from '../http/errors.js';
+import { INVALID, type AuthService, type Principal } from './service.js';
+import { safeEqual } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** Whether errors may answer in Diwan's JSON shape: only once the caller showed credentials or
+     * the entrance. Before that every error is the plain 404 (see http/errors.ts). */
+    revealErrors: boolean;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without credentials (the short public list: health, the entrance, login). */
+    public?: boolean;
+    /** The audit action of a state-changing route; false when the route audits itself. */
+    audit?: string | false;
+  }
+}
+
+export const SESSION_COOKIE = 'diwan_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The perimeter. Without credentials every path that is not on the public list answers the same
+ * plain 404 as a path that does not exist, so a scanner cannot tell a Diwan from any other server.
+ * Bad or expired credentials: 401. A read-only token changing state, or a cookie-authenticated
+ * change without the same origin and the CSRF token: 403. Every state-changing request is audited.
+ * Runs on onRequest, before the body is read: unauthenticated bodies are never parsed.
+ */
+export async function registerPerimeter(
+  app: FastifyInstance,
+  auth: AuthService,
+  audit: AuditLog,
+): Promise<void> {
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Style attributes (the UI library sets CSS variables inline); never inline scripts.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // HSTS only when the request came over TLS (directly or from a trusted proxy); see below.
+    strictTransportSecurity: false,
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.decorateRequest('principal', null);
+  app.decorateRequest('revealErrors', false);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.protocol === 'https')
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    const isPublic = request.routeOptions.config.public === true;
+    const resolved = await resolveCredentials(request, auth);
+    if (resolved === INVALID) {
+      if (isPublic) return; // a stale cookie must not stop a login
+      request.revealErrors = true;
+      return sendError(
+        reply,
+        new DiwanError(
+          'DIWAN_E_UNAUTHORIZED',
+          'Your session has ended or the token is not valid; log in again',
+        ),
+      );
+    }
+    request.principal = resolved;
+    if (resolved) request.revealErrors = true;
+    if (isPublic) return;
+    if (!resolved) return sendPlainNotFound(reply);
+    if (SAFE_METHODS.has(request.method)) return;
+    if (resolved.scope !== 'admin') {
+      return sendError(reply, new DiwanError('DIWAN_E_FORBIDDEN', 'This token may only read'));
+    }
+    if (resolved.via === 'session') {
+      if (!isSameOrigin(request)) {
+        return sendError(reply, new DiwanError('DIWAN_E_FORBIDDEN', 'Cross-origin requests are refused'));
+      }
+      const given = request.headers['x-csrf-token'];
+      if (typeof given !== 'string' || !resolved.csrfToken || !safeEqual(given, resolved.csrfToken)) {
+        return sendError(
+          reply,
+          new DiwanError(
+            'DIWAN_E_FORBIDDEN',
+            'The CSRF token is missing or wrong; reload the page',
+            'x-csrf-token',
+          ),
+        );
+      }
+    }
+  });
+
+  // On send, not on response: the audit row is written before the client hears the change is done.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const action = request.routeOptions.config.audit;
+    if (SAFE_METHODS.has(request.method) || action === false || !request.principal) return payload;
+    const principal = request.principal;
+    const params = request.params as Record<string, string> | undefined;
+    await audit.record({
+      actorType: principal.via === 'token' ? 'token' : 'user',
+      actorId: principal.via === 'token' ? principal.tokenId : principal.user.id,
+      actorName: principal.user.username,
+      ip: request.ip,
+      action: action ?? `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+      target: params?.id ?? params?.name ?? null,
+      outcome: outcomeOf(reply.statusCode),
+      requestId: request.id,
+    });
+    return payload;
+  });
+}
+
+async function resolveCredentials(
+  request: FastifyRequest,
+  auth: AuthService,
+): Promise<Principal | typeof INVALID | null> {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) {
+    const match = /^Bearer (\S+)$/.exec(authorization);
+    return match?.[1] ? auth.resolveToken(match[1], request.ip) : INVALID;
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  return cookie ? auth.resolveSession(cookie) : null;
+}
+
+/** Origin (or, from browsers that send none, Sec-Fetch-Site) must say the request came from this panel. */
+export function isSameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin !== undefined) return origin === `${request.protocol}://${request.host}`;
+  const site = request.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+function outcomeOf(status: number): AuditOutcome {
+  if (status < 400) return 'success';
+  return status === 401 || status === 403 || status === 404 ? 'denied' : 'failure';
+}

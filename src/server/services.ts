@@ -1,0 +1,52 @@
+import { createApiTokensStore } from './auth/api-tokens-store.js';
+import { createMemoryAttemptLimiter, defaultLockoutPolicy } from './auth/attempts.js';
+import { logLoginFailure } from './auth/log-events.js';
+import { createTwoFactor } from './auth/second-factor.js';
+import { createSecuritySettings } from './auth/security-settings.js';
+import { createAuthService } from './auth/service.js';
+import { createSessionsStore } from './auth/sessions-store.js';
+import { createUsersStore } from './auth/users-store.js';
+import { createAuditLog } from './audit/audit-log.js';
+import type { Config } from './config/types.js';
+import { createSecretBox } from './crypto/secret-box.js';
+import type { PanelDb } from './db/connection.js';
+import { createSettingsStore } from './db/settings-store.js';
+import type { AttemptLimiter } from './auth/attempts.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The panel's service graph over one database: the same objects behind the API, the CLI and the
+ * tests. Builds only; nothing here touches the database until it is used.
+ */
+export function createPanelServices(
+  config: Config,
+  deps: { panelDb: PanelDb; now?: () => number; limiter?: AttemptLimiter },
+  logger: Pick<Logger, 'warn' | 'child'>,
+) {
+  if (config.secret === null)
+    throw new Error('the panel secret must be resolved before the services are built');
+  const db = deps.panelDb.db;
+  const now = deps.now ?? Date.now;
+  const users = createUsersStore(db, now);
+  const sessions = createSessionsStore(db);
+  const tokens = createApiTokensStore(db);
+  const audit = createAuditLog(db, now);
+  const security = createSecuritySettings(createSettingsStore(db, { now }));
+  const twoFactor = createTwoFactor({ db, users, box: createSecretBox(config.secret), now });
+  const auth = createAuthService({
+    users,
+    sessions,
+    tokens,
+    audit,
+    limiter: deps.limiter ?? createMemoryAttemptLimiter(defaultLockoutPolicy, now),
+    secondFactor: twoFactor.secondFactor,
+    secret: config.secret,
+    now,
+    sessionPolicy: () => security.sessionPolicy(),
+    entrance: async () => (await security.current()).entrance,
+    onLoginFailure: (ip, reason) => logLoginFailure(logger, ip, reason),
+  });
+  return { users, sessions, tokens, audit, security, twoFactor, auth, now };
+}
+
+export type PanelServices = ReturnType<typeof createPanelServices>;
