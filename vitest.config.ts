@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 const appLevelTests = [
   'src/server/features/**/*.test.ts',
   'src/server/http/**/*.test.ts',
+  'src/server/auth/**/*.test.ts',
   'src/server/start.test.ts',
 ];
 // Same servers and overrides as test/support/databases.ts; the database in the URL is only a name

@@ -3,6 +3,8 @@
 # mode from this checkout (bin/diwan.js prints the URL).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib/node-headers.sh
+source scripts/lib/node-headers.sh
 
 # npm keeps its own copy of the lockfile in node_modules: an older copy means a stale install.
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then

@@ -12,6 +12,7 @@ readonly packages=(
   redis-server redis-tools
   nginx php8.2-fpm cron nftables
   sqlite3 ca-certificates
+  build-essential python3
   fail2ban
 )
 readonly wait_seconds=30
@@ -104,8 +105,9 @@ start_postgresql_directly() {
 }
 start_redis_directly() {
   install -d -o redis -g redis -m 0750 /var/lib/redis /var/log/redis 2>/dev/null || true
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
-    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  # As the redis user, never as root.
+  runuser -u redis -- redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/diwan-provision.log
 }
 
 wait_until() {

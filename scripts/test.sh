@@ -3,6 +3,8 @@
 # brings node_modules in line with package-lock.json, then runs vitest with the arguments given.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/lib/node-headers.sh
+source scripts/lib/node-headers.sh
 
 if [[ ${DIWAN_SKIP_PROVISION:-} != 1 ]]; then
   bash scripts/provision-host.sh

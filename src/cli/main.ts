@@ -4,6 +4,7 @@ import { configCommand } from './commands/config.js';
 import { doctorCommand } from './commands/doctor.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
+import { entranceCommand, infoCommand, passwdCommand, tokenCommand, userCommand } from './commands/users.js';
 
 export function buildProgram(): Command {
   const program = new Command('diwan')
@@ -18,6 +19,11 @@ export function buildProgram(): Command {
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(infoCommand());
+  program.addCommand(passwdCommand());
+  program.addCommand(userCommand());
+  program.addCommand(tokenCommand());
+  program.addCommand(entranceCommand());
   return program;
 }
 

@@ -17,6 +17,7 @@ import { DiwanLogController } from './http/log-controller.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestIdFor } from './http/request-id.js';
+import { trackRoutes } from './http/route-table.js';
 import { responseSerializerCompiler } from './http/serializer.js';
 import { createLogger, type Logger } from './logger.js';
 import type { AttemptLimiter } from './auth/attempts.js';
@@ -26,6 +27,7 @@ import { auditRoutes } from './features/audit/routes.js';
 import { authRoutes } from './features/auth/routes.js';
 import { twoFactorRoutes } from './features/auth/two-factor-routes.js';
 import { tokenRoutes } from './features/tokens/routes.js';
+import { entranceRoutes } from './features/entrance/routes.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
@@ -58,7 +60,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   const app: DiwanApp = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
-    genReqId: requestIdFor,
+    genReqId: requestIdFor(config.trustedProxies),
     logController: new DiwanLogController(),
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Keep-alive sockets that sit idle must not hold a graceful shutdown open.
@@ -71,6 +73,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler(config.env));
   registerErrorHandling(app);
@@ -92,7 +95,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     await deps.panelDb.close();
   });
 
-  registerMetrics(app, { panelDb: deps.panelDb, token: config.metricsToken });
+  registerMetrics(app, {
+    panelDb: deps.panelDb,
+    token: config.metricsToken,
+    trustedProxies: config.trustedProxies,
+  });
   await registerOpenApi(app);
 
   const checks: ReadinessCheck[] = [
@@ -104,6 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   await registerPerimeter(app, panel.auth, panel.audit);
 
   await app.register(healthRoutes(checks));
+  await app.register(entranceRoutes(panel));
   await app.register(
     async (api) => {
       await api.register(metaRoutes);

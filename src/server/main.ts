@@ -21,7 +21,25 @@ export async function serve(options: { configFile?: string } = {}): Promise<void
     { env: config.env, url: server.url, database: config.database.dialect },
     'Diwan is listening',
   );
-  process.stdout.write(`\nDiwan (${config.env}) is running at ${server.url}\n\n`);
+  process.stdout.write(`\nDiwan (${config.env}) is running at ${server.url}\n`);
+  if (server.firstLogin && server.loginUrl) {
+    process.stdout.write(
+      [
+        '',
+        'First start: an administrator was created. Shown once (also in the data dir, first-login.txt):',
+        `  Log in at   ${server.loginUrl}`,
+        `  Username    ${server.firstLogin.username}`,
+        `  Password    ${server.firstLogin.password}`,
+        'You will be asked to change the password. `diwan info` shows the login URL again.',
+        '',
+      ].join('\n'),
+    );
+  } else if (server.loginUrl && config.env !== 'production') {
+    process.stdout.write(`Log in at ${server.loginUrl}  (\`diwan passwd\` sets a new password)\n`);
+  } else if (!server.loginUrl) {
+    process.stdout.write('The panel database is not migrated: run `diwan migrate up`.\n');
+  }
+  process.stdout.write('\n');
 
   const shutdown = (signal: NodeJS.Signals) => {
     server.logger.info({ signal }, 'shutting down');

@@ -1,5 +1,5 @@
 import { createApiTokensStore } from './auth/api-tokens-store.js';
-import { createMemoryAttemptLimiter, defaultLockoutPolicy } from './auth/attempts.js';
+import { createDbAttemptLimiter, defaultLockoutPolicy } from './auth/attempts.js';
 import { logLoginFailure } from './auth/log-events.js';
 import { createTwoFactor } from './auth/second-factor.js';
 import { createSecuritySettings } from './auth/security-settings.js';
@@ -32,13 +32,14 @@ export function createPanelServices(
   const tokens = createApiTokensStore(db);
   const audit = createAuditLog(db, now);
   const security = createSecuritySettings(createSettingsStore(db, { now }));
+  const limiter = deps.limiter ?? createDbAttemptLimiter(db, defaultLockoutPolicy, now);
   const twoFactor = createTwoFactor({ db, users, box: createSecretBox(config.secret), now });
   const auth = createAuthService({
     users,
     sessions,
     tokens,
     audit,
-    limiter: deps.limiter ?? createMemoryAttemptLimiter(defaultLockoutPolicy, now),
+    limiter,
     secondFactor: twoFactor.secondFactor,
     secret: config.secret,
     now,
@@ -46,7 +47,7 @@ export function createPanelServices(
     entrance: async () => (await security.current()).entrance,
     onLoginFailure: (ip, reason) => logLoginFailure(logger, ip, reason),
   });
-  return { users, sessions, tokens, audit, security, twoFactor, auth, now };
+  return { users, sessions, tokens, audit, security, twoFactor, auth, limiter, now };
 }
 
 export type PanelServices = ReturnType<typeof createPanelServices>;

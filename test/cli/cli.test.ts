@@ -54,13 +54,11 @@ describe('diwan command line', () => {
     expect(ok.stdout).toContain('environment: production (DIWAN_ENV)');
     expect(ok.stdout).toContain(`DIWAN_SECRET=*** (${secret.length} bytes)`);
     expect(ok.stdout).not.toContain(secret);
-    const bad = await runDiwan(['config', 'check'], {
-      DIWAN_ENV: 'production',
-      DIWAN_DATA_DIR: join(tempDir(), 'x'),
-    });
+    const untouched = join(tempDir(), 'x');
+    const bad = await runDiwan(['config', 'check'], { DIWAN_ENV: 'production', DIWAN_DATA_DIR: untouched });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('DIWAN_SECRET');
-    expect(existsSync(join(tempDir(), 'x'))).toBe(false);
+    expect(existsSync(untouched)).toBe(false);
   });
 
   it('migrates the panel database up, down and up again', async () => {

@@ -90,7 +90,7 @@ describe('fail2ban filter deploy/fail2ban/filter.d/diwan.conf', () => {
     const logger = createLogger({ env: 'production', logLevel: 'info' }, destination);
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
-      genReqId: requestIdFor,
+      genReqId: requestIdFor(['0.0.0.0/0', '::/0']), // every peer a trusted proxy: client ids reach the log
       logController: new DiwanLogController(),
     });
     app.post<{ Body: { reason?: LoginFailureReason } }>('/api/auth/login', async (request, reply) => {

@@ -53,7 +53,10 @@ export async function startDiwan(
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`diwan serve did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a server behind a failed start
+      reject(new Error(`diwan serve did not start:\n${output}`));
+    }, 30_000);
     child.stdout?.on('data', () => {
       const match = /is running at (http:\/\/\S+)/.exec(output);
       if (match?.[1]) {

@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { openPanelDb, type PanelDb } from '../../server/db/connection.js';
 import { migrateDown, migrateToLatest, migrationStatus } from '../../server/db/migrate.js';
-import { ConfigRejected, acceptConfig } from '../../server/start.js';
-import { loadOptions } from '../options.js';
+import { print, withPanelDb } from '../panel.js';
 
 export function migrateCommand(): Command {
   const migrate = new Command('migrate').description('migrate the panel database');
@@ -43,29 +41,4 @@ export function migrateCommand(): Command {
       }),
     );
   return migrate;
-}
-
-async function withPanelDb(command: Command, work: (panelDb: PanelDb) => Promise<void>): Promise<void> {
-  let config;
-  try {
-    config = acceptConfig(loadOptions(command)).config;
-  } catch (error) {
-    if (!(error instanceof ConfigRejected)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const panelDb = openPanelDb(config.database);
-  try {
-    await work(panelDb);
-  } catch (error) {
-    process.stderr.write(`migration failed: ${(error as Error).message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await panelDb.close();
-  }
-}
-
-function print(lines: string | string[]): void {
-  process.stdout.write(`${([] as string[]).concat(lines).join('\n')}\n`);
 }

@@ -214,7 +214,8 @@ function pickDiwan(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
 
 function defaultDataDir(env: DiwanEnv, root: string): string {
   if (env === 'production') return '/var/lib/diwan';
-  if (env === 'test') return join(tmpdir(), 'diwan-test');
+  // Per user: a fixed shared path in /tmp could be created first by someone else.
+  if (env === 'test') return join(tmpdir(), `diwan-test-${process.getuid?.() ?? 'user'}`);
   return join(root, 'data');
 }
 

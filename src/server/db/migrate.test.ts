@@ -14,6 +14,7 @@ const tablesOf: Record<string, string[]> = {
   '0003_audit_log': ['audit_log'],
   '0004_tasks': ['tasks', 'task_logs'],
   '0005_two_factor': ['recovery_codes'],
+  '0006_login_throttle': ['login_throttle'],
 };
 const names = Object.keys(migrations);
 

@@ -117,6 +117,14 @@ export interface RecoveryCodesTable {
   used_at: Millis | null;
 }
 
+export interface LoginThrottleTable {
+  /** `ip:<address>` or `user:<username>`. */
+  key: string;
+  window_start: Millis;
+  failures: number;
+  locked_until: Millis | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   users: UsersTable;
@@ -126,6 +134,7 @@ export interface Database {
   tasks: TasksTable;
   task_logs: TaskLogsTable;
   recovery_codes: RecoveryCodesTable;
+  login_throttle: LoginThrottleTable;
 }
 
 export type User = Selectable<UsersTable>;

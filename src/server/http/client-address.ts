@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { ipAllowed } from '../auth/ip-allow-list.js';
 
 /** True for 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
 export function isLoopback(address: string | undefined): boolean {
@@ -8,14 +9,16 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 /**
- * A request is local when its peer is loopback and no proxy relayed it: behind the reverse proxy every
- * request arrives from 127.0.0.1, so a forwarding header means "from somewhere else".
+ * A request is local when its peer is loopback, the peer is not one of the trusted reverse proxies
+ * (behind the proxy every request arrives from 127.0.0.1, and a proxy need not add any header), and
+ * no forwarding header says it came from somewhere else.
  */
-export function isLocalRequest(request: FastifyRequest): boolean {
+export function isLocalRequest(request: FastifyRequest, trustedProxies: readonly string[]): boolean {
   const headers = request.headers;
   const relayed =
     headers['x-forwarded-for'] !== undefined ||
     headers['forwarded'] !== undefined ||
     headers['x-real-ip'] !== undefined;
-  return !relayed && isLoopback(request.socket.remoteAddress);
+  const peer = request.socket.remoteAddress;
+  return !relayed && isLoopback(peer) && !(peer !== undefined && ipAllowed(peer, trustedProxies));
 }

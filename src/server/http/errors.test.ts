@@ -146,12 +146,12 @@ describe('error responses', () => {
 });
 
 describe('request ids', () => {
-  it('keeps a plain incoming X-Request-Id and replaces a hostile one', async () => {
-    current = await buildTestApp();
+  it('keeps a plain X-Request-Id from a trusted proxy, and replaces a hostile or untrusted one', async () => {
+    current = await buildTestApp({ trustedProxies: ['127.0.0.1'] });
     // A 404 logs at info, so its line shows which id the log recorded.
     const kept = await current.app.inject({
       method: 'GET',
-      url: '/nowhere',
+      url: '/api/v1/nowhere',
       headers: { ...(await tokenHeaders(current)), 'x-request-id': 'proxy-1234abcd' },
     });
     expect(kept.headers['x-request-id']).toBe('proxy-1234abcd');
@@ -162,5 +162,12 @@ describe('request ids', () => {
     });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(current.logs.lines.some((line) => line.requestId === 'proxy-1234abcd')).toBe(true);
+    const untrusted = await current.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      remoteAddress: '203.0.113.9',
+      headers: { 'x-request-id': 'proxy-1234abcd' },
+    });
+    expect(untrusted.headers['x-request-id']).not.toBe('proxy-1234abcd');
   });
 });

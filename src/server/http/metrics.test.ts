@@ -42,6 +42,25 @@ describe('/metrics', () => {
     expect(relayed.body).not.toContain('diwan_');
   });
 
+  it('treats every proxy header, and a peer that is a trusted proxy, as not local', async () => {
+    current = await buildTestApp();
+    for (const header of [{ forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+      expect((await current.app.inject({ method: 'GET', url: '/metrics', headers: header })).statusCode).toBe(
+        404,
+      );
+    }
+    const mapped = await current.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress: '::ffff:127.0.0.1',
+    });
+    expect(mapped.statusCode).toBe(200);
+    await current.close();
+    // Behind a proxy that adds no header at all, the proxy's own address must not count as local.
+    current = await buildTestApp({ trustedProxies: ['127.0.0.1'] });
+    expect((await current.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+  });
+
   it('answers anyone with the metrics token, and 401 to a wrong one', async () => {
     current = await buildTestApp({ metricsToken: 'metrics-token-0123456789' });
     const allowed = await current.app.inject({

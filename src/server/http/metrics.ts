@@ -10,6 +10,7 @@ export interface MetricsOptions {
   panelDb: PanelDb;
   /** Allows /metrics beyond loopback to `Authorization: Bearer <token>`. */
   token: string | null;
+  trustedProxies: readonly string[];
 }
 
 /**
@@ -17,7 +18,10 @@ export interface MetricsOptions {
  * pattern and status, and the panel database pool. One registry per app, so that tests can build
  * several apps in one process.
  */
-export function registerMetrics(app: FastifyInstance, { panelDb, token }: MetricsOptions): Registry {
+export function registerMetrics(
+  app: FastifyInstance,
+  { panelDb, token, trustedProxies }: MetricsOptions,
+): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'diwan_' });
 
@@ -60,7 +64,7 @@ export function registerMetrics(app: FastifyInstance, { panelDb, token }: Metric
       if (!timingSafeEqual(digest(given), expected)) {
         return sendError(reply, new DiwanError('DIWAN_E_UNAUTHORIZED', 'The metrics token is not valid'));
       }
-    } else if (!isLocalRequest(request)) {
+    } else if (!isLocalRequest(request, trustedProxies)) {
       return sendPlainNotFound(reply);
     }
     reply.type(registry.contentType);

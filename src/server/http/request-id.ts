@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { ipAllowed } from '../auth/ip-allow-list.js';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Keeps a caller's X-Request-Id when it is plain (so a proxy's id links the logs), else makes one. */
-export function requestIdFor(request: IncomingMessage): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+/**
+ * Keeps the X-Request-Id of a trusted reverse proxy when it is plain (so the proxy's id links the
+ * logs); anyone else gets a new id, so a client cannot pass itself off as another request in the
+ * logs and the audit log.
+ */
+export function requestIdFor(trustedProxies: readonly string[]) {
+  return (request: IncomingMessage): string => {
+    const given = request.headers['x-request-id'];
+    const peer = request.socket.remoteAddress;
+    const trusted = peer !== undefined && trustedProxies.length > 0 && ipAllowed(peer, trustedProxies);
+    return trusted && typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+  };
 }
