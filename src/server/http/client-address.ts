@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { ipAllowed } from '../auth/ip-allow-list.js';
 
 /** True for 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
 export function isLoopback(address: string | undefined): boolean {
@@ -13,12 +12,12 @@ export function isLoopback(address: string | undefined): boolean {
  * (behind the proxy every request arrives from 127.0.0.1, and a proxy need not add any header), and
  * no forwarding header says it came from somewhere else.
  */
-export function isLocalRequest(request: FastifyRequest, trustedProxies: readonly string[]): boolean {
+export function isLocalRequest(request: FastifyRequest, isTrustedProxy: (ip: string) => boolean): boolean {
   const headers = request.headers;
   const relayed =
     headers['x-forwarded-for'] !== undefined ||
     headers['forwarded'] !== undefined ||
     headers['x-real-ip'] !== undefined;
   const peer = request.socket.remoteAddress;
-  return !relayed && isLoopback(peer) && !(peer !== undefined && ipAllowed(peer, trustedProxies));
+  return !relayed && isLoopback(peer) && !(peer !== undefined && isTrustedProxy(peer));
 }

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DiwanError } from '../../contract/errors.js';
 import type { PanelDb } from '../db/connection.js';
 import { isLocalRequest } from './client-address.js';
+import { ipMatcher } from '../auth/ip-allow-list.js';
 import { sendError, sendPlainNotFound } from './errors.js';
 
 export interface MetricsOptions {
@@ -56,6 +57,7 @@ export function registerMetrics(
   });
 
   const expected = token === null ? null : digest(token);
+  const isTrustedProxy = ipMatcher(trustedProxies);
   // Public to the perimeter: its own rule (loopback without a proxy header, or the token) applies.
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     const authorization = request.headers.authorization;
@@ -64,7 +66,7 @@ export function registerMetrics(
       if (!timingSafeEqual(digest(given), expected)) {
         return sendError(reply, new DiwanError('DIWAN_E_UNAUTHORIZED', 'The metrics token is not valid'));
       }
-    } else if (!isLocalRequest(request, trustedProxies)) {
+    } else if (!isLocalRequest(request, isTrustedProxy)) {
       return sendPlainNotFound(reply);
     }
     reply.type(registry.contentType);
