@@ -45,7 +45,11 @@ export async function withPanel(
     if (pending.length > 0)
       throw new CliError(`the panel database has ${pending.length} pending migrations: run diwan migrate up`);
     const services = createPanelServices(config, { panelDb }, pino({ level: 'silent' }));
-    await work(services, config);
+    try {
+      await work(services, config);
+    } finally {
+      await services.events.close();
+    }
   });
 }
 

@@ -28,6 +28,7 @@ import { authRoutes } from './features/auth/routes.js';
 import { twoFactorRoutes } from './features/auth/two-factor-routes.js';
 import { tokenRoutes } from './features/tokens/routes.js';
 import { entranceRoutes } from './features/entrance/routes.js';
+import { settingsRoutes } from './features/settings/routes.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
@@ -73,6 +74,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     },
   }).withTypeProvider<ZodTypeProvider>();
 
+  const panel = deps.services ?? createPanelServices(config, deps, logger);
   trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler(config.env));
@@ -92,6 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     done(null, payload);
   });
   app.addHook('onClose', async () => {
+    await panel.events.close();
     await deps.panelDb.close();
   });
 
@@ -107,7 +110,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     migrationsCheck(deps.panelDb),
     ...(deps.readinessChecks ?? []),
   ];
-  const panel = deps.services ?? createPanelServices(config, deps, logger);
   await registerPerimeter(app, panel.auth, panel.audit);
 
   await app.register(healthRoutes(checks));
@@ -119,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(twoFactorRoutes(panel));
       await api.register(tokenRoutes(panel));
       await api.register(auditRoutes(panel));
+      await api.register(settingsRoutes(panel));
     },
     { prefix: '/api/v1' },
   );

@@ -13,6 +13,7 @@ import type { PanelDb } from './db/connection.js';
 import { createSettingsStore } from './db/settings-store.js';
 import type { AttemptLimiter } from './auth/attempts.js';
 import type { Logger } from './logger.js';
+import { createLocalBus, createRedisBus, type EventBus } from './events/bus.js';
 
 /**
  * The panel's service graph over one database: the same objects behind the API, the CLI and the
@@ -20,8 +21,8 @@ import type { Logger } from './logger.js';
  */
 export function createPanelServices(
   config: Config,
-  deps: { panelDb: PanelDb; now?: () => number; limiter?: AttemptLimiter },
-  logger: Pick<Logger, 'warn' | 'child'>,
+  deps: { panelDb: PanelDb; now?: () => number; limiter?: AttemptLimiter; events?: EventBus },
+  logger: Pick<Logger, 'warn' | 'child' | 'error'>,
 ) {
   if (config.secret === null)
     throw new Error('the panel secret must be resolved before the services are built');
@@ -31,7 +32,13 @@ export function createPanelServices(
   const sessions = createSessionsStore(db);
   const tokens = createApiTokensStore(db);
   const audit = createAuditLog(db, now);
-  const security = createSecuritySettings(createSettingsStore(db, { now }));
+  const security = createSecuritySettings(createSettingsStore(db, { now }), now);
+  // With Redis, revocations reach every web instance at once; alone, they stay in this process.
+  const events =
+    deps.events ??
+    (config.redisUrl
+      ? createRedisBus(config.redisUrl, (error) => logger.error({ err: error }, 'redis event bus'))
+      : createLocalBus());
   const limiter = deps.limiter ?? createDbAttemptLimiter(db, defaultLockoutPolicy, now);
   const twoFactor = createTwoFactor({ db, users, box: createSecretBox(config.secret), now });
   const auth = createAuthService({
@@ -46,8 +53,9 @@ export function createPanelServices(
     sessionPolicy: () => security.sessionPolicy(),
     entrance: async () => (await security.current()).entrance,
     onLoginFailure: (ip, reason) => logLoginFailure(logger, ip, reason),
+    events,
   });
-  return { users, sessions, tokens, audit, security, twoFactor, auth, limiter, now };
+  return { users, sessions, tokens, audit, security, twoFactor, auth, limiter, events, now };
 }
 
 export type PanelServices = ReturnType<typeof createPanelServices>;

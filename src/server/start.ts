@@ -65,7 +65,7 @@ export async function startServer(
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     if (app) await app.close();
-    else await panelDb.close();
+    else await Promise.all([services.events.close(), panelDb.close()]);
     throw error;
   }
   const address = app.server.address();
@@ -96,9 +96,19 @@ export async function closeGracefully(
     app.server.closeAllConnections();
   }, timeoutMs);
   timer.unref();
+  // A query that hangs would hold the pool's end, and the shutdown, forever: give up at twice the timeout.
+  let hardTimer: NodeJS.Timeout | undefined;
+  const hardDeadline = new Promise<void>((resolve) => {
+    hardTimer = setTimeout(() => {
+      logger.warn({ timeoutMs }, 'shutdown deadline passed: exiting without waiting for the rest');
+      resolve();
+    }, timeoutMs * 2);
+    hardTimer.unref();
+  });
   try {
-    await app.close();
+    await Promise.race([app.close(), hardDeadline]);
   } finally {
     clearTimeout(timer);
+    clearTimeout(hardTimer);
   }
 }

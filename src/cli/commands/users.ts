@@ -43,6 +43,7 @@ export function passwdCommand(): Command {
         // A generated password is temporary: the user picks their own at the next login.
         await services.users.setPassword(user.id, await hashPassword(password), !options.stdin);
         await services.auth.revokeOtherSessions(user.id, null);
+        await services.auth.forgetUser(user.id);
         await consoleAudit(services, 'auth.password_reset', user.username);
         print(
           options.stdin
@@ -92,7 +93,7 @@ export function entranceCommand(): Command {
         const parsed = entranceSchemaOrError(next);
         await services.security.update({ entrance: parsed });
         await consoleAudit(services, 'settings.entrance', null);
-        print([`Entrance set. Restart diwan serve for a running panel to use it.`, parsed]);
+        print([`Entrance set; a running panel uses it within 30 seconds.`, parsed]);
       }),
     );
   return entrance;
@@ -152,6 +153,7 @@ export function userCommand(): Command {
       withPanel(command, async (services) => {
         const target = await pickUser(services, name);
         await services.twoFactor.reset(target.id);
+        await services.auth.forgetUser(target.id); // running instances forget it at once (with Redis)
         await consoleAudit(services, 'auth.2fa_reset', target.username);
         print(`Two-factor authentication of ${target.username} is off.`);
       }),

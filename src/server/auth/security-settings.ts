@@ -11,6 +11,7 @@ const KEYS = {
 } as const;
 
 export const sessionDefaults = { idleMinutes: 120, lifetimeHours: 24 * 7 };
+const RELOAD_MS = 30_000;
 
 export interface SecuritySettings {
   entrance: string;
@@ -19,12 +20,13 @@ export interface SecuritySettings {
 }
 
 /**
- * The security settings, read from the settings table on first use and then kept in memory (every
- * authenticated request consults them); `update` writes the table first. Reading lazily lets the app
+ * The security settings, read from the settings table on first use and then kept in memory for 30 s
+ * at a time (every authenticated request consults them); `update` writes the table first. Reading lazily lets the app
  * start, and /readyz say why, while the database is down or not yet migrated.
  */
-export function createSecuritySettings(store: SettingsStore) {
+export function createSecuritySettings(store: SettingsStore, now: () => number = Date.now) {
   let loading: Promise<SecuritySettings> | null = null;
+  let loadedAt = 0;
 
   async function load(): Promise<SecuritySettings> {
     const all = await store.getAll();
@@ -45,6 +47,9 @@ export function createSecuritySettings(store: SettingsStore) {
   }
 
   async function current(): Promise<SecuritySettings> {
+    // Re-read now and then, so that a change made elsewhere (the console, another instance) applies.
+    if (loading && now() - loadedAt > RELOAD_MS) loading = null;
+    if (!loading) loadedAt = now();
     loading ??= load().catch((error: unknown) => {
       loading = null; // try again on the next request
       throw error;

@@ -8,6 +8,7 @@ import { ipAllowed } from './ip-allow-list.js';
 import type { SessionsStore } from './sessions-store.js';
 import { csrfTokenFor, hashToken, newSecretToken, safeEqual } from './tokens.js';
 import type { UsersStore } from './users-store.js';
+import type { EventBus } from '../events/bus.js';
 
 export interface Principal {
   user: User;
@@ -46,6 +47,8 @@ export interface AuthDeps {
   sessionPolicy: () => Promise<SessionPolicy>;
   entrance: () => Promise<string>;
   onLoginFailure: (ip: string, reason: 'bad_credentials' | 'bad_totp' | 'locked' | 'bad_entrance') => void;
+  /** Tells every web instance (this one included) which cached credentials to forget. */
+  events: EventBus;
 }
 
 /** A credential was presented but is not (or no longer) good: 401, never a 404. */
@@ -69,6 +72,23 @@ export function createAuthService(deps: AuthDeps) {
 
   function dropCached(predicate: (entry: Cached) => boolean): void {
     for (const [key, entry] of cache) if (predicate(entry)) cache.delete(key);
+  }
+
+  deps.events.subscribe((event) => {
+    if (event.type === 'credentials.revoked') {
+      const ids = new Set(event.ids);
+      dropCached((entry) => ids.has(entry.row.id));
+    } else {
+      dropCached((entry) => entry.user.id === event.userId);
+    }
+  });
+
+  /** Forget at once here, and everywhere else as soon as the event arrives. */
+  async function revoked(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const set = new Set(ids);
+    dropCached((entry) => set.has(entry.row.id));
+    await deps.events.publish({ type: 'credentials.revoked', ids });
   }
 
   async function lookup(kind: 'session' | 'token', tokenHash: string): Promise<Cached | null> {
@@ -247,30 +267,31 @@ export function createAuthService(deps: AuthDeps) {
     async logout(principal: Principal): Promise<void> {
       if (!principal.sessionId) return;
       await deps.sessions.revoke(principal.user.id, principal.sessionId, deps.now());
-      dropCached((entry) => entry.row.id === principal.sessionId);
+      await revoked([principal.sessionId]);
     },
 
     async revokeSession(userId: string, sessionId: string): Promise<boolean> {
-      const revoked = await deps.sessions.revoke(userId, sessionId, deps.now());
-      dropCached((entry) => entry.row.id === sessionId);
-      return revoked;
+      const done = await deps.sessions.revoke(userId, sessionId, deps.now());
+      await revoked([sessionId]);
+      return done;
     },
 
     async revokeOtherSessions(userId: string, keepSessionId: string | null): Promise<number> {
-      const ids = new Set(await deps.sessions.revokeAllExcept(userId, keepSessionId, deps.now()));
-      dropCached((entry) => ids.has(entry.row.id));
-      return ids.size;
+      const ids = await deps.sessions.revokeAllExcept(userId, keepSessionId, deps.now());
+      await revoked(ids);
+      return ids.length;
     },
 
     async revokeToken(userId: string, tokenId: string): Promise<boolean> {
-      const revoked = await deps.tokens.revoke(userId, tokenId, deps.now());
-      dropCached((entry) => entry.row.id === tokenId);
-      return revoked;
+      const done = await deps.tokens.revoke(userId, tokenId, deps.now());
+      await revoked([tokenId]);
+      return done;
     },
 
-    /** Forget cached credentials of a user whose record changed (password, 2FA, disabled). */
-    forgetUser(userId: string): void {
+    /** Forget cached credentials of a user whose record changed (password, 2FA, disabled), everywhere. */
+    async forgetUser(userId: string): Promise<void> {
       dropCached((entry) => entry.user.id === userId);
+      await deps.events.publish({ type: 'user.changed', userId });
     },
   };
 }

@@ -24,7 +24,6 @@ export function registerMetrics(
   { panelDb, token, trustedProxies }: MetricsOptions,
 ): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'diwan_' });
 
   const duration = new Histogram({
     name: 'diwan_http_request_duration_seconds',
@@ -70,9 +69,23 @@ export function registerMetrics(
       return sendPlainNotFound(reply);
     }
     reply.type(registry.contentType);
-    return registry.metrics();
+    return `${await processRegistry().metrics()}\n${await registry.metrics()}`;
   });
   return registry;
+}
+
+let processMetrics: Registry | null = null;
+
+/**
+ * CPU, memory, event loop and GC belong to the process, not to an app: one registry per process,
+ * created once, because prom-client's monitors cannot be stopped and one per app would leak.
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'diwan_' });
+  }
+  return processMetrics;
 }
 
 function digest(value: string): Buffer {

@@ -179,7 +179,7 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
           );
         }
         await deps.users.setPassword(principal.user.id, await hashPassword(request.body.newPassword), false);
-        deps.auth.forgetUser(principal.user.id);
+        await deps.auth.forgetUser(principal.user.id);
         await deps.auth.revokeOtherSessions(principal.user.id, principal.sessionId);
         return { ok: true as const };
       },

@@ -39,7 +39,7 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; auth: AuthService 
       async (request) => {
         const { user } = principalOf(request);
         const result = await deps.twoFactor.begin(user);
-        deps.auth.forgetUser(user.id);
+        await deps.auth.forgetUser(user.id);
         return result;
       },
     );
@@ -57,7 +57,7 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; auth: AuthService 
       async (request) => {
         const { user } = principalOf(request);
         const recoveryCodes = await deps.twoFactor.enable(user.id, request.body.code);
-        deps.auth.forgetUser(user.id);
+        await deps.auth.forgetUser(user.id);
         return { recoveryCodes };
       },
     );
@@ -75,7 +75,7 @@ export function twoFactorRoutes(deps: { twoFactor: TwoFactor; auth: AuthService 
       async (request) => {
         const { user } = principalOf(request);
         await deps.twoFactor.disable(user.id, request.body.code);
-        deps.auth.forgetUser(user.id);
+        await deps.auth.forgetUser(user.id);
         return { ok: true as const };
       },
     );

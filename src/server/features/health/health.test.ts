@@ -42,6 +42,15 @@ describe('health endpoints', () => {
     expect((await current.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
   });
 
+  it('shares one run of the readiness checks between callers within a second', async () => {
+    current = await buildTestApp();
+    const [first, second] = await Promise.all([
+      current.app.inject({ method: 'GET', url: '/readyz' }),
+      current.app.inject({ method: 'GET', url: '/readyz' }),
+    ]);
+    expect(second.json()).toEqual(first.json()); // the same measurement, durations included
+  });
+
   it('reports /readyz 503 while a migration is pending', async () => {
     current = await buildTestApp();
     await migrateDown(current.panelDb.db);
