@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { version } from '../server/version.js';
+import { agentCommand } from './commands/agent.js';
 import { configCommand } from './commands/config.js';
 import { doctorCommand } from './commands/doctor.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError();
   program.addCommand(serveCommand());
+  program.addCommand(agentCommand());
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
   program.addCommand(doctorCommand());

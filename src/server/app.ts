@@ -29,6 +29,10 @@ import { twoFactorRoutes } from './features/auth/two-factor-routes.js';
 import { tokenRoutes } from './features/tokens/routes.js';
 import { entranceRoutes } from './features/entrance/routes.js';
 import { settingsRoutes } from './features/settings/routes.js';
+import { systemRoutes } from './features/system/routes.js';
+import { inProcessAgent, socketAgent, type AgentClient } from './agent/client.js';
+import { createAgent } from '../agent/agent.js';
+import { agentCheck } from './features/health/checks.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
@@ -39,6 +43,8 @@ export interface AppDeps {
   limiter?: AttemptLimiter;
   /** The service graph, when the caller (tests, CLI) built it already over the same database. */
   services?: PanelServices;
+  /** The privileged agent; by default in this process outside production, its socket in production. */
+  agent?: AgentClient;
   logger?: Logger;
   /** Readiness checks beyond the database's own (the agent, once it exists). */
   readinessChecks?: ReadinessCheck[];
@@ -75,6 +81,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   }).withTypeProvider<ZodTypeProvider>();
 
   const panel = deps.services ?? createPanelServices(config, deps, logger);
+  const agent = deps.agent ?? defaultAgent(config, deps.panelDb, logger);
   trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler(config.env));
@@ -94,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     done(null, payload);
   });
   app.addHook('onClose', async () => {
+    await agent.close();
     await panel.events.close();
     await deps.panelDb.close();
   });
@@ -108,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   const checks: ReadinessCheck[] = [
     databaseCheck(deps.panelDb),
     migrationsCheck(deps.panelDb),
+    agentCheck(agent),
     ...(deps.readinessChecks ?? []),
   ];
   await registerPerimeter(app, panel.auth, panel.audit);
@@ -122,8 +131,19 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(tokenRoutes(panel));
       await api.register(auditRoutes(panel));
       await api.register(settingsRoutes(panel));
+      await api.register(systemRoutes({ agent }));
     },
     { prefix: '/api/v1' },
   );
   return app;
+}
+
+/**
+ * Production talks to the root agent over its socket. Development and tests run the agent in this
+ * process, behind the same dispatcher (validation, authorization, timeouts) as the socket server.
+ */
+function defaultAgent(config: Config, panelDb: PanelDb, logger: Logger): AgentClient {
+  if (config.env === 'production') return socketAgent(config.agentSocket);
+  const agent = createAgent(config, { panelDb, logger });
+  return inProcessAgent(agent.dispatch, () => agent.close());
 }

@@ -21,7 +21,13 @@ import { createLocalBus, createRedisBus, type EventBus } from './events/bus.js';
  */
 export function createPanelServices(
   config: Config,
-  deps: { panelDb: PanelDb; now?: () => number; limiter?: AttemptLimiter; events?: EventBus },
+  deps: {
+    panelDb: PanelDb;
+    now?: () => number;
+    limiter?: AttemptLimiter;
+    events?: EventBus;
+    verifyOnly?: boolean;
+  },
   logger: Pick<Logger, 'warn' | 'child' | 'error'>,
 ) {
   if (config.secret === null)
@@ -54,6 +60,7 @@ export function createPanelServices(
     entrance: async () => (await security.current()).entrance,
     onLoginFailure: (ip, reason) => logLoginFailure(logger, ip, reason),
     events,
+    verifyOnly: deps.verifyOnly ?? false,
   });
   return { users, sessions, tokens, audit, security, twoFactor, auth, limiter, events, now };
 }

@@ -12,6 +12,8 @@ import { testPanelDatabaseConfig } from './databases.js';
 import { hashPassword } from '../../src/server/auth/passwords.js';
 import { createApiToken } from '../../src/server/features/tokens/routes.js';
 import { createPanelServices, type PanelServices } from '../../src/server/services.js';
+import { createAgent } from '../../src/agent/agent.js';
+import { inProcessAgent } from '../../src/server/agent/client.js';
 
 /** Every log line the app wrote, as parsed JSON, so tests can assert on logs (and on what is absent). */
 export class LogCapture extends Writable {
@@ -129,7 +131,15 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const clock = { now: Date.now() };
   const now = () => clock.now;
   const services = createPanelServices(config, { panelDb, now }, logger);
-  const app = await buildApp(config, { panelDb, logger, now, services });
+  // The agent in this process, whatever the environment: no test has a root agent on a socket.
+  const agent = createAgent(config, { panelDb, logger });
+  const app = await buildApp(config, {
+    panelDb,
+    logger,
+    now,
+    services,
+    agent: inProcessAgent(agent.dispatch, agent.close),
+  });
   return {
     app,
     config,

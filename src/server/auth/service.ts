@@ -49,6 +49,11 @@ export interface AuthDeps {
   onLoginFailure: (ip: string, reason: 'bad_credentials' | 'bad_totp' | 'locked' | 'bad_entrance') => void;
   /** Tells every web instance (this one included) which cached credentials to forget. */
   events: EventBus;
+  /**
+   * The agent's view: no cache (a revocation applies to the very next call) and no writes (it only
+   * reads the panel database). The web tier keeps both.
+   */
+  verifyOnly?: boolean;
 }
 
 /** A credential was presented but is not (or no longer) good: 401, never a 404. */
@@ -94,7 +99,7 @@ export function createAuthService(deps: AuthDeps) {
   async function lookup(kind: 'session' | 'token', tokenHash: string): Promise<Cached | null> {
     const at = deps.now();
     const hit = cache.get(tokenHash);
-    if (hit && at - hit.fetchedAt < CACHE_MS) return hit;
+    if (hit && at - hit.fetchedAt < CACHE_MS && !deps.verifyOnly) return hit;
     const row =
       kind === 'session'
         ? await deps.sessions.findByTokenHash(tokenHash)
@@ -156,7 +161,7 @@ export function createAuthService(deps: AuthDeps) {
         return INVALID;
       }
       if (entry.user.disabled) return INVALID;
-      if (at - session.last_seen_at >= TOUCH_MS) {
+      if (at - session.last_seen_at >= TOUCH_MS && !deps.verifyOnly) {
         session.last_seen_at = at;
         await deps.sessions.touch(session.id, at);
       }
@@ -164,7 +169,7 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     /** The principal behind `Authorization: Bearer`: INVALID when revoked, expired or from a refused address. */
-    async resolveToken(token: string, ip: string): Promise<Principal | typeof INVALID> {
+    async resolveToken(token: string, ip: string | null): Promise<Principal | typeof INVALID> {
       if (!token.startsWith('dwt_')) return INVALID;
       const entry = await lookup('token', hashToken(token));
       if (!entry) return INVALID;
@@ -177,8 +182,9 @@ export function createAuthService(deps: AuthDeps) {
       ) {
         return INVALID;
       }
-      if (row.allowed_ips && !ipAllowed(ip, JSON.parse(row.allowed_ips) as string[])) return INVALID;
-      if (row.last_used_at === null || at - row.last_used_at >= TOUCH_MS) {
+      if (ip !== null && row.allowed_ips && !ipAllowed(ip, JSON.parse(row.allowed_ips) as string[]))
+        return INVALID;
+      if ((row.last_used_at === null || at - row.last_used_at >= TOUCH_MS) && !deps.verifyOnly) {
         row.last_used_at = at;
         await deps.tokens.touch(row.id, at);
       }

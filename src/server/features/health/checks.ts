@@ -1,6 +1,7 @@
 import type { CheckResult, Readiness } from '../../../contract/health.js';
 import type { PanelDb } from '../../db/connection.js';
 import { pendingMigrations } from '../../db/migrate.js';
+import type { AgentClient } from '../../agent/client.js';
 
 /** One dependency that must answer before Diwan takes traffic (the database now, the agent later). */
 export interface ReadinessCheck {
@@ -13,6 +14,10 @@ const CHECK_TIMEOUT_MS = 3000;
 
 export function databaseCheck(panelDb: PanelDb): ReadinessCheck {
   return { name: 'database', run: async () => (await panelDb.ping(), panelDb.dialect) };
+}
+
+export function agentCheck(agent: AgentClient): ReadinessCheck {
+  return { name: 'agent', run: async () => (await agent.call('system.ping', {}, null), 'answers') };
 }
 
 export function migrationsCheck(panelDb: PanelDb): ReadinessCheck {

@@ -51,6 +51,21 @@ describe('health endpoints', () => {
     expect(second.json()).toEqual(first.json()); // the same measurement, durations included
   });
 
+  it('reports /readyz 503 in production while the root agent is not running', async () => {
+    const config = testConfig({ env: 'production', agentSocket: '/nonexistent/diwan-agent.sock' });
+    const app = await buildApp(config, {
+      panelDb: openPanelDb(config.database),
+      logger: createLogger(config, new LogCapture()),
+    });
+    try {
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().checks.agent).toMatchObject({ status: 'fail', detail: 'unreachable' });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('reports /readyz 503 while a migration is pending', async () => {
     current = await buildTestApp();
     await migrateDown(current.panelDb.db);

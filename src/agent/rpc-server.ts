@@ -1,0 +1,88 @@
+import { chmodSync, chownSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  AGENT_MAX_MESSAGE_BYTES,
+  AGENT_PROTOCOL_VERSION,
+  agentRequestSchema,
+  type AgentResponse,
+} from '../contract/agent-ops.js';
+import { DiwanError } from '../contract/errors.js';
+import type { Logger } from '../server/logger.js';
+import type { Dispatch } from './dispatch.js';
+
+export interface AgentServerOptions {
+  socketPath: string;
+  dispatch: Dispatch;
+  logger: Pick<Logger, 'warn' | 'error'>;
+  agentVersion: string;
+  /** The web tier's group: the socket is 0660 root:<group>, so only root and the web tier connect. */
+  gid?: number;
+}
+
+/**
+ * The agent's socket: one JSON message per line. A connection first says hello with the protocol
+ * version; then calls run concurrently and answer by id. A line longer than the limit, or anything
+ * before a matching hello, closes the connection.
+ */
+export async function startAgentServer(options: AgentServerOptions): Promise<Server> {
+  rmSync(options.socketPath, { force: true }); // a stale socket from a previous run
+  const server = createServer((socket) => serve(socket, options));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.socketPath, () => resolve());
+  });
+  chmodSync(options.socketPath, 0o660);
+  if (options.gid !== undefined) chownSync(options.socketPath, 0, options.gid);
+  return server;
+}
+
+function serve(socket: Socket, options: AgentServerOptions): void {
+  let buffer = '';
+  let greeted = false;
+  const send = (message: AgentResponse) => {
+    if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`);
+  };
+  const refuse = (message: string) => {
+    send({ type: 'error', id: null, error: { code: 'DIWAN_E_BAD_REQUEST', message } });
+    socket.end();
+  };
+  socket.setEncoding('utf8');
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    if (buffer.length > AGENT_MAX_MESSAGE_BYTES) return refuse('message too large');
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      let parsed;
+      try {
+        parsed = agentRequestSchema.safeParse(JSON.parse(line));
+      } catch {
+        return refuse('not JSON');
+      }
+      if (!parsed.success) return refuse('not an agent request');
+      const request = parsed.data;
+      if (request.type === 'hello') {
+        if (request.version !== AGENT_PROTOCOL_VERSION)
+          return refuse(`protocol ${request.version} is not ${AGENT_PROTOCOL_VERSION}`);
+        greeted = true;
+        send({ type: 'hello', version: AGENT_PROTOCOL_VERSION, agentVersion: options.agentVersion });
+        continue;
+      }
+      if (!greeted) return refuse('say hello first');
+      options.dispatch(request.op, request.input, request.auth).then(
+        (output) => send({ type: 'result', id: request.id, output }),
+        (error: unknown) => {
+          if (!(error instanceof DiwanError))
+            options.logger.error({ err: error, op: request.op }, 'agent operation failed');
+          const body =
+            error instanceof DiwanError
+              ? error.toBody().error
+              : { code: 'DIWAN_E_INTERNAL', message: 'The agent failed; its log has the details' };
+          send({ type: 'error', id: request.id, error: body });
+        },
+      );
+    }
+  });
+}

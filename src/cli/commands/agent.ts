@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createAgent } from '../../agent/agent.js';
+import { startAgentServer } from '../../agent/rpc-server.js';
+import { openPanelDb } from '../../server/db/connection.js';
+import { createLogger } from '../../server/logger.js';
+import { ConfigRejected, acceptConfig } from '../../server/start.js';
+import { version } from '../../server/version.js';
+import { loadOptions } from '../options.js';
+
+export function agentCommand(): Command {
+  return new Command('agent')
+    .description('run the privileged agent on its Unix socket (as root, in production)')
+    .option('--group <gid>', 'numeric group of the web tier, given the socket (0660 root:<gid>)')
+    .action(async (options: { group?: string }, command: Command) => {
+      let config;
+      try {
+        config = acceptConfig(loadOptions(command)).config;
+      } catch (error) {
+        if (!(error instanceof ConfigRejected)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const logger = createLogger(config);
+      const panelDb = openPanelDb(config.database);
+      const agent = createAgent(config, { panelDb, logger });
+      mkdirSync(dirname(config.agentSocket), { recursive: true, mode: 0o750 });
+      const server = await startAgentServer({
+        socketPath: config.agentSocket,
+        dispatch: agent.dispatch,
+        logger,
+        agentVersion: version,
+        ...(options.group ? { gid: Number(options.group) } : {}),
+      });
+      process.stdout.write(`Diwan agent ${version} listening on ${config.agentSocket}\n`);
+      const stop = () => {
+        server.close();
+        void Promise.all([agent.close(), panelDb.close()]).then(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

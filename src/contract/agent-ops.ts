@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/** Bumped whenever a message shape changes; the handshake refuses a mismatch. */
+export const AGENT_PROTOCOL_VERSION = 1;
+/** Largest message either side accepts, in bytes: a connection that sends more is closed. */
+export const AGENT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** Who asks: the caller's session cookie or API token, verified again by the agent itself. */
+export const agentCredentialsSchema = z.union([
+  z.object({ session: z.string().min(1).max(200) }),
+  z.object({ token: z.string().min(1).max(200) }),
+]);
+export type AgentCredentials = z.infer<typeof agentCredentialsSchema>;
+
+export const hostInfoSchema = z
+  .object({
+    hostname: z.string(),
+    kernel: z.string(),
+    arch: z.string(),
+    os: z.object({ id: z.string(), versionId: z.string().nullable(), prettyName: z.string() }),
+    initSystem: z.enum(['systemd', 'sysv', 'openrc', 'unknown']),
+    packageManager: z.enum(['apt', 'dnf', 'yum']).nullable(),
+    container: z.string().nullable(),
+    uptimeSeconds: z.number(),
+  })
+  .meta({ id: 'HostInfo' });
+
+interface OpSpec<I extends z.ZodType, O extends z.ZodType> {
+  input: I;
+  output: O;
+  /** Changes the host: needs an admin session or token. */
+  changesHost: boolean;
+  /** Longest a call may take before the caller gives up. */
+  timeoutMs: number;
+  /** Needs no caller at all: only for operations that do and reveal nothing (the liveness ping). */
+  public?: boolean;
+}
+
+function op<I extends z.ZodType, O extends z.ZodType>(spec: OpSpec<I, O>): OpSpec<I, O> {
+  return spec;
+}
+
+/**
+ * Every operation the agent performs, declared once: the web tier, the agent and the CLI validate
+ * against these same schemas. The agent accepts nothing that is not listed here.
+ */
+export const agentOps = {
+  'system.ping': op({
+    input: z.object({}).strict(),
+    output: z.object({ pong: z.literal(true) }),
+    changesHost: false,
+    timeoutMs: 5_000,
+    public: true,
+  }),
+  'system.info': op({
+    input: z.object({}).strict(),
+    output: hostInfoSchema,
+    changesHost: false,
+    timeoutMs: 5_000,
+  }),
+};
+
+export type AgentOps = typeof agentOps;
+export type AgentOpName = keyof AgentOps;
+export type AgentInput<N extends AgentOpName> = z.input<AgentOps[N]['input']>;
+export type AgentOutput<N extends AgentOpName> = z.output<AgentOps[N]['output']>;
+
+/** The wire: one JSON object per line. */
+export const agentRequestSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), version: z.number().int() }),
+  z.object({
+    type: z.literal('call'),
+    id: z.number().int().nonnegative(),
+    op: z.string().max(64),
+    input: z.unknown(),
+    auth: agentCredentialsSchema.nullable(),
+  }),
+]);
+
+export const agentErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+});
+
+export const agentResponseSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), version: z.number().int(), agentVersion: z.string() }),
+  z.object({ type: z.literal('result'), id: z.number().int(), output: z.unknown() }),
+  z.object({ type: z.literal('error'), id: z.number().int().nullable(), error: agentErrorSchema }),
+]);
+export type AgentResponse = z.infer<typeof agentResponseSchema>;
