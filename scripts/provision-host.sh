@@ -13,6 +13,7 @@ readonly packages=(
   nginx php8.2-fpm cron nftables
   sqlite3 ca-certificates
   build-essential python3
+  systemd
   fail2ban
 )
 readonly wait_seconds=30

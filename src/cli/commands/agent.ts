@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createAgent } from '../../agent/agent.js';
 import { startAgentServer } from '../../agent/rpc-server.js';
@@ -12,7 +12,7 @@ import { loadOptions } from '../options.js';
 export function agentCommand(): Command {
   return new Command('agent')
     .description('run the privileged agent on its Unix socket (as root, in production)')
-    .option('--group <gid>', 'numeric group of the web tier, given the socket (0660 root:<gid>)')
+    .option('--group <group>', 'the web tier\'s group (name or number), given the socket: 0660 root:<group>')
     .action(async (options: { group?: string }, command: Command) => {
       let config;
       try {
@@ -32,7 +32,7 @@ export function agentCommand(): Command {
         dispatch: agent.dispatch,
         logger,
         agentVersion: version,
-        ...(options.group ? { gid: Number(options.group) } : {}),
+        ...(options.group ? { gid: groupId(options.group) } : {}),
       });
       process.stdout.write(`Diwan agent ${version} listening on ${config.agentSocket}\n`);
       const stop = () => {
@@ -42,4 +42,15 @@ export function agentCommand(): Command {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+}
+
+/** A group's number, from its name in /etc/group (read, not a command: the CLI starts no process). */
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((entry) => entry.split(':')[0] === group);
+  const gid = line?.split(':')[2];
+  if (!gid) throw new Error(`no group named "${group}" in /etc/group`);
+  return Number(gid);
 }
