@@ -1,15 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeConfig, formatIssues } from './describe.js';
-import { loadConfig, packageRoot } from './load.js';
+import { loadConfig } from './load.js';
 
 const secret = 'x'.repeat(32);
 const installedRoot = mkdtempSync(join(tmpdir(), 'diwan-installed-')); // no src/: an installed copy
+// A checkout of its own, so that a developer's ./diwan.env in the real checkout cannot change results.
+const checkoutRoot = mkdtempSync(join(tmpdir(), 'diwan-checkout-'));
+mkdirSync(join(checkoutRoot, 'src', 'server'), { recursive: true });
+writeFileSync(join(checkoutRoot, 'src', 'server', 'main.ts'), '');
 
 function load(env: Record<string, string>, extra: Parameters<typeof loadConfig>[0] = {}) {
-  return loadConfig({ env, cwd: '/tmp', ...extra });
+  return loadConfig({ env, cwd: '/tmp', packageRoot: checkoutRoot, ...extra });
 }
 
 describe('environment detection', () => {
@@ -20,10 +24,10 @@ describe('environment detection', () => {
       checkout: true,
       reason: 'source checkout',
     });
-    expect(result.config?.dataDir).toBe(join(packageRoot, 'data'));
+    expect(result.config?.dataDir).toBe(join(checkoutRoot, 'data'));
     expect(result.config?.database).toMatchObject({
       dialect: 'sqlite',
-      sqlitePath: join(packageRoot, 'data', 'diwan.db'),
+      sqlitePath: join(checkoutRoot, 'data', 'diwan.db'),
     });
   });
 
@@ -156,6 +160,15 @@ describe('sources', () => {
     expect(issues).toEqual([]);
     expect(config).toMatchObject({ port: 9002, host: '::1', secret: `${secret}$HOME`, logLevel: 'warn' });
     expect(config?.sources.file).toBe(file);
+  });
+
+  it("reads the checkout's diwan.env in development by default", () => {
+    writeFileSync(join(checkoutRoot, 'diwan.env'), 'DIWAN_PORT=9123\n');
+    try {
+      expect(load({}).config?.port).toBe(9123);
+    } finally {
+      writeFileSync(join(checkoutRoot, 'diwan.env'), '');
+    }
   });
 
   it('treats a typo in the config file as a problem and a named file that is missing as a problem', () => {
