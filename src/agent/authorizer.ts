@@ -18,7 +18,7 @@ export function createAuthorizer(auth: AuthService): Authorizer {
         'session' in credentials
           ? await auth.resolveSession(credentials.session)
           : await auth.resolveToken(credentials.token, null);
-      if (principal === INVALID)
+      if (principal === INVALID || principal === null)
         throw new DiwanError('DIWAN_E_UNAUTHORIZED', 'The session or token is not valid');
       if (op.changesHost && principal.scope !== 'admin') {
         throw new DiwanError(

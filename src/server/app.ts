@@ -96,7 +96,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     // The plain 404 carries nothing that tells Diwan apart from any other server.
-    if (reply.statusCode !== 404 || request.revealErrors) reply.header('x-request-id', request.id);
+    if (request.plainNotFound) {
+      for (const name of Object.keys(reply.getHeaders())) {
+        if (name !== 'content-type' && name !== 'content-length') reply.removeHeader(name);
+      }
+    } else {
+      reply.header('x-request-id', request.id);
+    }
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });

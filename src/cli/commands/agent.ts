@@ -12,7 +12,7 @@ import { loadOptions } from '../options.js';
 export function agentCommand(): Command {
   return new Command('agent')
     .description('run the privileged agent on its Unix socket (as root, in production)')
-    .option('--group <group>', 'the web tier\'s group (name or number), given the socket: 0660 root:<group>')
+    .option('--group <group>', "the web tier's group (name or number), given the socket: 0660 root:<group>")
     .action(async (options: { group?: string }, command: Command) => {
       let config;
       try {

@@ -67,6 +67,57 @@ describe('route walk', () => {
     }
   });
 
+  it('answers the same bare 404, header for header, to junk credentials and odd paths', async () => {
+    current = await buildTestApp({ metricsToken: 'metrics-token-0123456789' });
+    const junk: Record<string, string>[] = [
+      { authorization: 'Basic YWRtaW46YWRtaW4=' },
+      { authorization: 'Bearer junk' },
+      { authorization: 'Bearer dwt_never-issued-never-issued-never-issued-00' },
+      { cookie: 'diwan_session=1' },
+      { cookie: 'diwan_session=dws_never-issued-never-issued-never-issued-000' },
+    ];
+    const fingerprint = (response: { headers: Record<string, unknown> }) =>
+      Object.keys(response.headers)
+        .filter((name) => name !== 'date')
+        .sort()
+        .join(',');
+    const reference = fingerprint(await current.app.inject({ method: 'GET', url: '/no/such/path' }));
+    expect(reference).toBe('connection,content-length,content-type');
+
+    const routes = routesOf(current.app).filter((route) => !route.public && !route.websocket);
+    for (const route of routes) {
+      for (const headers of junk) {
+        const response = await current.app.inject({
+          method: route.method as 'GET',
+          url: concrete(route.url),
+          headers,
+          remoteAddress: '203.0.113.9',
+          ...(SAFE.has(route.method) ? {} : { payload: {} }),
+        });
+        const label = `${route.method} ${route.url} ${JSON.stringify(headers)}`;
+        expect(response.statusCode, label).toBe(404);
+        expect(fingerprint(response), label).toBe(reference);
+      }
+    }
+    for (const url of [
+      '/%zz/x/y',
+      '/api/docs/static/index.html',
+      '/api/docs/json',
+      '/metrics',
+      '/guess-entrance',
+      '/a/b/c',
+    ]) {
+      const response = await current.app.inject({
+        method: 'GET',
+        url,
+        remoteAddress: '203.0.113.9',
+        headers: { authorization: 'Bearer wrong-metrics-token' },
+      });
+      expect(response.statusCode, url).toBe(404);
+      expect(fingerprint(response), url).toBe(reference);
+    }
+  });
+
   it('refuses every state-changing route to a read-only token with 403', async () => {
     current = await buildTestApp();
     const read = await tokenHeaders(current, 'read');

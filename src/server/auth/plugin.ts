@@ -13,6 +13,8 @@ declare module 'fastify' {
     /** Whether errors may answer in Diwan's JSON shape: only once the caller showed credentials or
      * the entrance. Before that every error is the plain 404 (see http/errors.ts). */
     revealErrors: boolean;
+    /** Set by sendPlainNotFound: the answer must stay bare, whatever a later hook adds. */
+    plainNotFound: boolean;
   }
   interface FastifyContextConfig {
     /** Reachable without credentials (the short public list: health, the entrance, login). */
@@ -62,6 +64,7 @@ export async function registerPerimeter(
   });
   app.decorateRequest('principal', null);
   app.decorateRequest('revealErrors', false);
+  app.decorateRequest('plainNotFound', false);
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.protocol === 'https')
@@ -129,11 +132,10 @@ async function resolveCredentials(
   request: FastifyRequest,
   auth: AuthService,
 ): Promise<Principal | typeof INVALID | null> {
-  const authorization = request.headers.authorization;
-  if (authorization !== undefined) {
-    const match = /^Bearer (\S+)$/.exec(authorization);
-    return match?.[1] ? auth.resolveToken(match[1], request.ip) : INVALID;
-  }
+  // Only Diwan's own kinds of credential count; any other Authorization header (Basic, a stranger's
+  // Bearer) is treated as none, so that scanners get the same plain 404 as everyone else.
+  const bearer = /^Bearer (dwt_\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+  if (bearer) return auth.resolveToken(bearer, request.ip);
   const cookie = request.cookies[SESSION_COOKIE];
   return cookie ? auth.resolveSession(cookie) : null;
 }

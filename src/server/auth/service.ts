@@ -146,10 +146,14 @@ export function createAuthService(deps: AuthDeps) {
       return false;
     },
 
-    /** The principal behind a session cookie: null when there is none, INVALID when it is not good. */
-    async resolveSession(token: string): Promise<Principal | typeof INVALID> {
+    /**
+     * The principal behind a session cookie. Null when no session has that token (a guess, or junk: to
+     * the caller it is no credential at all, so the plain 404 stays); INVALID when the session existed
+     * but has ended (the caller was logged in: a 401 tells them to log in again).
+     */
+    async resolveSession(token: string): Promise<Principal | typeof INVALID | null> {
       const entry = await lookup('session', hashToken(token));
-      if (!entry) return INVALID;
+      if (!entry) return null;
       const session = entry.row as Session;
       const at = deps.now();
       const policy = await deps.sessionPolicy();
@@ -169,10 +173,11 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     /** The principal behind `Authorization: Bearer`: INVALID when revoked, expired or from a refused address. */
-    async resolveToken(token: string, ip: string | null): Promise<Principal | typeof INVALID> {
-      if (!token.startsWith('dwt_')) return INVALID;
+    /** As resolveSession: null for a token that never existed, INVALID for one revoked, expired or refused. */
+    async resolveToken(token: string, ip: string | null): Promise<Principal | typeof INVALID | null> {
+      if (!token.startsWith('dwt_')) return null;
       const entry = await lookup('token', hashToken(token));
-      if (!entry) return INVALID;
+      if (!entry) return null;
       const row = entry.row as ApiToken;
       const at = deps.now();
       if (

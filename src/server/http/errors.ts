@@ -73,9 +73,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
   );
 }
 
-/** The same bare 404 for every path: no JSON, no request id, no word that names the panel. */
+/**
+ * The same bare 404 for every path: no JSON, no request id, no security headers (their exact set
+ * would name the panel), nothing but what any web server sends.
+ */
 export function sendPlainNotFound(reply: FastifyReply): FastifyReply {
   reply.request.revealErrors = false;
+  reply.request.plainNotFound = true;
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
   return reply.code(404).type('text/plain; charset=utf-8').send('Not Found\n');
 }
 

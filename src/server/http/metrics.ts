@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { DiwanError } from '../../contract/errors.js';
 import type { PanelDb } from '../db/connection.js';
 import { isLocalRequest } from './client-address.js';
 import { ipMatcher } from '../auth/ip-allow-list.js';
-import { sendError, sendPlainNotFound } from './errors.js';
+import { sendPlainNotFound } from './errors.js';
 
 export interface MetricsOptions {
   panelDb: PanelDb;
@@ -62,9 +61,8 @@ export function registerMetrics(
     const authorization = request.headers.authorization;
     if (authorization !== undefined && expected !== null) {
       const given = authorization.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : '';
-      if (!timingSafeEqual(digest(given), expected)) {
-        return sendError(reply, new DiwanError('DIWAN_E_UNAUTHORIZED', 'The metrics token is not valid'));
-      }
+      // A wrong token gets the same plain 404 as anyone: no answer may say a panel is here.
+      if (!timingSafeEqual(digest(given), expected)) return sendPlainNotFound(reply);
     } else if (!isLocalRequest(request, isTrustedProxy)) {
       return sendPlainNotFound(reply);
     }
