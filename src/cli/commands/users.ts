@@ -33,24 +33,30 @@ export function passwdCommand(): Command {
     .description("set a new password (generated and printed, or read from stdin) and end the user's sessions")
     .argument('[user]', 'the user (default: the only user)')
     .option('--stdin', 'read the new password from standard input instead of generating one')
-    .action((name: string | undefined, options: { stdin?: boolean }, command: Command) =>
-      withPanel(command, async (services) => {
-        const user = await pickUser(services, name);
-        const password = options.stdin ? await readStdin() : randomWord(20);
-        const checked = passwordSchema.safeParse(password);
-        if (!checked.success)
-          throw new CliError(`password ${checked.error.issues[0]?.message ?? 'is not valid'}`);
-        // A generated password is temporary: the user picks their own at the next login.
-        await services.users.setPassword(user.id, await hashPassword(password), !options.stdin);
-        await services.auth.revokeOtherSessions(user.id, null);
-        await services.auth.forgetUser(user.id);
-        await consoleAudit(services, 'auth.password_reset', user.username);
-        print(
-          options.stdin
-            ? `Password of ${user.username} changed.`
-            : [`Password of ${user.username} set to:`, password],
-        );
-      }),
+    .option('--revoke-tokens', "also revoke the user's API tokens (after a compromise)")
+    .action(
+      (name: string | undefined, options: { stdin?: boolean; revokeTokens?: boolean }, command: Command) =>
+        withPanel(command, async (services) => {
+          const user = await pickUser(services, name);
+          const password = options.stdin ? await readStdin() : randomWord(20);
+          const checked = passwordSchema.safeParse(password);
+          if (!checked.success)
+            throw new CliError(`password ${checked.error.issues[0]?.message ?? 'is not valid'}`);
+          // A generated password is temporary: the user picks their own at the next login.
+          await services.users.setPassword(user.id, await hashPassword(password), !options.stdin);
+          await services.auth.revokeOtherSessions(user.id, null);
+          if (options.revokeTokens) {
+            for (const token of await services.tokens.listActive(user.id))
+              await services.auth.revokeToken(user.id, token.id);
+          }
+          await services.auth.forgetUser(user.id);
+          await consoleAudit(services, 'auth.password_reset', user.username);
+          print(
+            options.stdin
+              ? `Password of ${user.username} changed.`
+              : [`Password of ${user.username} set to:`, password],
+          );
+        }),
     );
 }
 
@@ -195,6 +201,37 @@ export function tokenCommand(): Command {
           `Token "${created.name}" (${created.scope}) for ${owner.username}; shown once:`,
           created.token,
         ]);
+      }),
+    );
+  token
+    .command('list')
+    .description("list a user's active API tokens (never the tokens themselves)")
+    .option('--user <user>', 'the owner (default: the only user)')
+    .action((options: { user?: string }, command: Command) =>
+      withPanel(command, async (services) => {
+        const owner = await pickUser(services, options.user);
+        const rows = await services.tokens.listActive(owner.id);
+        print(
+          rows.length === 0
+            ? `${owner.username} has no active tokens.`
+            : rows.map(
+                (t) => `${t.id}\t${t.scope}\t${t.name}\tcreated ${new Date(t.created_at).toISOString()}`,
+              ),
+        );
+      }),
+    );
+  token
+    .command('revoke')
+    .description('revoke an API token by id (see diwan token list)')
+    .argument('<id>', 'the token id')
+    .option('--user <user>', 'the owner (default: the only user)')
+    .action((id: string, options: { user?: string }, command: Command) =>
+      withPanel(command, async (services) => {
+        const owner = await pickUser(services, options.user);
+        if (!(await services.auth.revokeToken(owner.id, id)))
+          throw new CliError(`${owner.username} has no active token ${id}`);
+        await consoleAudit(services, 'token.revoke', id);
+        print(`Token ${id} revoked.`);
       }),
     );
   return token;

@@ -7,6 +7,7 @@ import {
   type TestApp,
 } from '../../../test/support/app.js';
 import { routesOf } from '../http/route-table.js';
+import { hashPassword } from './passwords.js';
 
 let current: TestApp | undefined;
 afterEach(async () => {
@@ -349,6 +350,46 @@ describe('sessions', () => {
     ).toBe(401);
     expect(
       (await current.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: first.readHeaders }))
+        .statusCode,
+    ).toBe(200);
+  });
+});
+
+describe('generated passwords', () => {
+  it('open nothing but the password change until the user picks their own', async () => {
+    current = await buildTestApp();
+    const user = await createTestUser(current);
+    await current.services.users.setPassword(user.id, await hashPassword(user.password), true);
+    const session = await loginSession(current, user);
+    const tokens = await current.app.inject({
+      method: 'GET',
+      url: '/api/v1/tokens',
+      headers: session.readHeaders,
+    });
+    expect(tokens.statusCode).toBe(403);
+    expect(tokens.json().error.code).toBe('DIWAN_E_PASSWORD_CHANGE_REQUIRED');
+    const create = await current.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: session.changeHeaders,
+      payload: { name: 'sneaky', scope: 'admin' },
+    });
+    expect(create.statusCode).toBe(403);
+    expect(
+      (
+        await current.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: session.readHeaders })
+      ).json().user.mustChangePassword,
+    ).toBe(true);
+
+    const changed = await current.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password',
+      headers: session.changeHeaders,
+      payload: { currentPassword: user.password, newPassword: 'my-own-password-now' },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(
+      (await current.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: session.readHeaders }))
         .statusCode,
     ).toBe(200);
   });

@@ -26,6 +26,13 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'diwan_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** All a user with a generated password may do. */
+const PASSWORD_CHANGE_ROUTES = new Set([
+  'GET /api/v1/auth/me',
+  'HEAD /api/v1/auth/me',
+  'POST /api/v1/auth/password',
+  'POST /api/v1/auth/logout',
+]);
 
 /**
  * The perimeter. Without credentials every path that is not on the public list answers the same
@@ -86,6 +93,21 @@ export async function registerPerimeter(
     if (resolved) request.revealErrors = true;
     if (isPublic) return;
     if (!resolved) return sendPlainNotFound(reply);
+    // A generated password is a key handed over: until its owner picks their own, a session opened
+    // with it can do nothing but change it (so it cannot mint tokens that would outlive the change).
+    if (
+      resolved.via === 'session' &&
+      resolved.user.must_change_password &&
+      !PASSWORD_CHANGE_ROUTES.has(`${request.method} ${request.routeOptions.url}`)
+    ) {
+      return sendError(
+        reply,
+        new DiwanError(
+          'DIWAN_E_PASSWORD_CHANGE_REQUIRED',
+          'Choose your own password first (POST /api/v1/auth/password)',
+        ),
+      );
+    }
     if (SAFE_METHODS.has(request.method)) return;
     if (resolved.scope !== 'admin') {
       return sendError(reply, new DiwanError('DIWAN_E_FORBIDDEN', 'This token may only read'));

@@ -13,6 +13,7 @@ export function loginPageHtml(lang: 'en' | 'ar', entrance: string): string {
 <meta name="robots" content="noindex">
 <title>${t.title}</title>
 <link rel="stylesheet" href="/${entrance}/login.css">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <main>
@@ -28,6 +29,15 @@ export function loginPageHtml(lang: 'en' | 'ar', entrance: string): string {
     </div>
     <p id="error" role="alert"></p>
     <button type="submit">${t.submit}</button>
+  </form>
+  <form id="change" hidden>
+    <p>${t.mustChange}</p>
+    <label for="current">${t.current}</label>
+    <input id="current" name="current" type="password" autocomplete="current-password" required>
+    <label for="next">${t.newPassword}</label>
+    <input id="next" name="next" type="password" autocomplete="new-password" minlength="12" required>
+    <p id="change-error" role="alert"></p>
+    <button type="submit">${t.save}</button>
   </form>
   <section id="done" hidden>
     <p id="welcome"></p>
@@ -52,6 +62,10 @@ const text = {
     next: 'The full interface is on its way; meanwhile the API is yours:',
     docs: 'API documentation',
     logout: 'Log out',
+    mustChange: 'This password was generated for you: choose your own (at least 12 characters).',
+    current: 'Current password',
+    newPassword: 'New password',
+    save: 'Save password',
   },
   ar: {
     title: 'ديوان: تسجيل الدخول',
@@ -62,6 +76,10 @@ const text = {
     next: 'الواجهة الكاملة في الطريق؛ وإلى حينها الواجهة البرمجية بين يديك:',
     docs: 'توثيق الواجهة البرمجية',
     logout: 'تسجيل الخروج',
+    mustChange: 'كلمة المرور هذه مولَّدة لك: اختر كلمة مرور خاصة بك (12 حرفًا على الأقل).',
+    current: 'كلمة المرور الحالية',
+    newPassword: 'كلمة المرور الجديدة',
+    save: 'حفظ كلمة المرور',
   },
 } as const;
 
@@ -85,8 +103,25 @@ export const loginJs = `(() => {
     DIWAN_E_TOTP_REQUIRED: ar ? 'أدخل الرمز من تطبيق المصادقة' : 'Enter the code from your authenticator app',
     other: ar ? 'تعذر تسجيل الدخول' : 'Could not log in',
   };
+  const change = document.getElementById('change');
   const show = (me) => {
     form.hidden = true;
+    if (me.user.mustChangePassword) {
+      change.hidden = false;
+      change.current.value = form.password.value;
+      change.onsubmit = async (event) => {
+        event.preventDefault();
+        const response = await fetch('/api/v1/auth/password', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+          body: JSON.stringify({ currentPassword: change.current.value, newPassword: change.next.value }),
+        });
+        if (response.ok) { change.hidden = true; me.user.mustChangePassword = false; return show(me); }
+        const error = (await response.json().catch(() => ({}))).error;
+        document.getElementById('change-error').textContent = error ? error.message : messages.other;
+      };
+      return;
+    }
     document.getElementById('done').hidden = false;
     document.getElementById('welcome').textContent = (ar ? 'مرحبًا، ' : 'Logged in as ') + me.user.username;
     document.getElementById('logout').onclick = async () => {
