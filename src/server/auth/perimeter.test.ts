@@ -250,6 +250,55 @@ describe('login', () => {
     expect(new Set(lines.map((l) => l.ip))).toEqual(new Set(['192.0.2.10']));
   });
 
+  it('lets no more than 5 of 20 concurrent guesses reach the password check', async () => {
+    current = await buildTestApp();
+    const user = await createTestUser(current);
+    const entrance = (await current.services.security.current()).entrance;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        current!.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: `198.51.100.${i + 1}`,
+          payload: { username: user.username, password: 'wrong-password', entrance },
+        }),
+      ),
+    );
+    const checked = answers.filter((a) => a.statusCode === 401).length;
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(answers.filter((a) => a.statusCode === 429).length).toBe(20 - checked);
+  });
+
+  it('counts an IPv6 /64 as one address', async () => {
+    current = await buildTestApp();
+    const entrance = (await current.services.security.current()).entrance;
+    const attempt = (ip: string, username: string) =>
+      current!.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: ip,
+        payload: { username, password: 'wrong-password', entrance },
+      });
+    for (let i = 1; i <= 5; i += 1)
+      expect((await attempt(`2001:db8:0:7::${i}`, `user_${i}`)).statusCode).toBe(401);
+    expect((await attempt('2001:db8:0:7:ffff::1', 'user_x')).statusCode).toBe(429);
+    expect((await attempt('2001:db8:0:8::1', 'user_y')).statusCode).toBe(401); // the next /64 is someone else
+  });
+
+  it('counts guesses at the entrance page, and refuses a locked address even the right one', async () => {
+    current = await buildTestApp();
+    const entrance = (await current.services.security.current()).entrance;
+    const get = (url: string) => current!.app.inject({ method: 'GET', url, remoteAddress: '192.0.2.77' });
+    for (let i = 0; i < 10; i += 1) expect((await get('/favicon.ico')).statusCode).toBe(404); // not a guess
+    expect((await get(`/${entrance}`)).statusCode).toBe(200);
+    for (let i = 0; i < 6; i += 1) expect((await get(`/guess${i}abcdef`)).statusCode).toBe(404);
+    expect((await get(`/${entrance}`)).statusCode).toBe(404);
+    expect((await current.app.inject({ method: 'GET', url: `/${entrance}` })).statusCode).toBe(200); // others are fine
+    expect(
+      current.logs.lines.filter((l) => l.event === 'auth.login_failed' && l.reason === 'bad_entrance').length,
+    ).toBe(6);
+  });
+
   it('believes X-Forwarded-For from a trusted proxy', async () => {
     current = await buildTestApp({ trustedProxies: ['127.0.0.1'] });
     const entrance = (await current.services.security.current()).entrance;
@@ -352,6 +401,42 @@ describe('sessions', () => {
       (await current.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: first.readHeaders }))
         .statusCode,
     ).toBe(200);
+  });
+});
+
+describe('session hygiene', () => {
+  it('ends the previous session when a browser logs in again, and counts wrong current passwords', async () => {
+    current = await buildTestApp();
+    const user = await createTestUser(current);
+    const first = await loginSession(current, user);
+    const again = await current.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { cookie: first.cookie },
+      payload: {
+        username: user.username,
+        password: user.password,
+        entrance: (await current.services.security.current()).entrance,
+      },
+    });
+    expect(again.statusCode).toBe(200);
+    expect(
+      (await current.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: first.readHeaders }))
+        .statusCode,
+    ).toBe(401);
+
+    const session = await loginSession(current, user);
+    const guess = () =>
+      current!.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/password',
+        headers: session.changeHeaders,
+        payload: { currentPassword: 'a-wrong-guess-here', newPassword: 'another-password-123' },
+      });
+    for (let i = 0; i < 5; i += 1) expect((await guess()).statusCode).toBe(400);
+    const locked = await guess();
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().error.code).toBe('DIWAN_E_LOCKED_OUT');
   });
 });
 

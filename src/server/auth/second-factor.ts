@@ -74,7 +74,9 @@ export function createTwoFactor(deps: {
       if (user.totp_enabled)
         throw new DiwanError('DIWAN_E_CONFLICT', 'Two-factor authentication is already on');
       const secret = newTotpSecret();
-      await deps.users.setTotp(user.id, deps.box.seal(secret, context(user.id)), false);
+      if (!(await deps.users.beginTotp(user.id, deps.box.seal(secret, context(user.id))))) {
+        throw new DiwanError('DIWAN_E_CONFLICT', 'Two-factor authentication is already on');
+      }
       const uri = totpUri({ secret, account: user.username });
       return { secret, uri, qrSvg: await totpQrSvg(uri) };
     },

@@ -2,7 +2,7 @@ import { DiwanError } from '../../contract/errors.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ApiToken, Session, User } from '../db/schema.js';
 import type { ApiTokensStore } from './api-tokens-store.js';
-import type { AttemptLimiter } from './attempts.js';
+import { addressKey, defaultLockoutPolicy, type AttemptLimiter } from './attempts.js';
 import { verifyPassword } from './passwords.js';
 import { ipAllowed } from './ip-allow-list.js';
 import type { SessionsStore } from './sessions-store.js';
@@ -58,6 +58,8 @@ export interface AuthDeps {
 
 /** A credential was presented but is not (or no longer) good: 401, never a 404. */
 export const INVALID = Symbol('invalid credentials');
+
+const defaultLockMs = defaultLockoutPolicy.lockMs;
 
 // How long a resolved session or token is trusted without asking the database again, and how often
 // its "last seen" is written: an authenticated request costs no database round trip in between.
@@ -138,11 +140,16 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   return {
-    /** Whether `entrance` is the security entrance; a wrong one counts as a failed login of its IP. */
+    /**
+     * Whether `entrance` is the security entrance. A locked address is refused without comparing; a
+     * wrong entrance counts as an attempt of its address (so guessing it locks the guesser out).
+     */
     async checkEntrance(entrance: string, ip: string): Promise<boolean> {
+      const key = addressKey(ip);
+      if ((await deps.limiter.lockedFor(key)) > 0) return false;
       if (safeEqual(entrance, await deps.entrance())) return true;
       deps.onLoginFailure(ip, 'bad_entrance');
-      await deps.limiter.fail(`ip:${ip}`);
+      await deps.limiter.reserve(key);
       return false;
     },
 
@@ -205,13 +212,14 @@ export function createAuthService(deps: AuthDeps) {
       context: RequestContext,
     ): Promise<{ token: string; principal: Principal; session: Session }> {
       const username = input.username.trim().toLowerCase();
-      const ipKey = `ip:${context.ip}`;
+      const ipKey = addressKey(context.ip);
       const userKey = `user:${username}`;
       const audit = (outcome: 'success' | 'failure' | 'denied', reason: string, user?: User) =>
         deps.audit.record({
           actorType: user ? 'user' : 'anonymous',
           actorId: user?.id ?? null,
-          actorName: username.slice(0, 64),
+          // Only a name that exists: people type passwords into the username field.
+          actorName: user ? username : null,
           ip: context.ip,
           action: 'auth.login',
           outcome,
@@ -224,6 +232,18 @@ export function createAuthService(deps: AuthDeps) {
         deps.onLoginFailure(context.ip, 'locked');
         await audit('denied', 'locked');
         throw lockedOut(locked);
+      }
+      // Reserve the attempt before the password is hashed: concurrent guesses count at once.
+      const reservations = [await deps.limiter.reserve(ipKey), await deps.limiter.reserve(userKey)];
+      if (reservations.some((r) => !r.allowed)) {
+        deps.onLoginFailure(context.ip, 'locked');
+        await audit('denied', 'locked');
+        if (reservations.some((r) => r.lockedNow)) await recordLockout();
+        const remaining = Math.max(
+          await deps.limiter.lockedFor(ipKey),
+          await deps.limiter.lockedFor(userKey),
+        );
+        throw lockedOut(remaining || defaultLockMs);
       }
 
       const user = await deps.users.findByUsername(username);
@@ -259,19 +279,30 @@ export function createAuthService(deps: AuthDeps) {
       return { token, principal, session };
 
       async function failed(reason: 'bad_credentials' | 'bad_totp', known: User | undefined): Promise<void> {
+        // The attempt was counted when it was reserved.
         deps.onLoginFailure(context.ip, reason);
-        const lockedNow = [await deps.limiter.fail(ipKey), await deps.limiter.fail(userKey)].some(Boolean);
         await audit('failure', reason, known);
-        if (lockedNow) {
-          await deps.audit.record({
-            actorType: 'system',
-            action: 'auth.lockout',
-            target: username.slice(0, 64),
-            ip: context.ip,
-            outcome: 'success',
-            requestId: context.requestId,
-          });
-        }
+      }
+
+      async function recordLockout(): Promise<void> {
+        const known = await deps.users.findByUsername(username);
+        await deps.audit.record({
+          actorType: 'system',
+          action: 'auth.lockout',
+          target: known ? username : addressKey(context.ip),
+          ip: context.ip,
+          outcome: 'success',
+          requestId: context.requestId,
+        });
+      }
+    },
+
+    /** Ends the session behind a cookie, if there is one (a browser logging in again). */
+    async endSessionByToken(token: string): Promise<void> {
+      const session = await deps.sessions.findByTokenHash(hashToken(token));
+      if (session && session.revoked_at === null) {
+        await deps.sessions.revoke(session.user_id, session.id, deps.now());
+        await revoked([session.id]);
       }
     },
 

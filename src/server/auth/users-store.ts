@@ -71,6 +71,16 @@ export function createUsersStore(db: Kysely<Database>, now: () => number) {
         .where('id', '=', id)
         .execute();
     },
+    /** Stores a new, not yet enabled TOTP secret, unless 2FA is on (a stale view must not turn it off). */
+    async beginTotp(id: string, sealedSecret: string): Promise<boolean> {
+      const result = await db
+        .updateTable('users')
+        .set({ totp_secret: sealedSecret, totp_enabled: 0, totp_last_step: null, updated_at: now() })
+        .where('id', '=', id)
+        .where('totp_enabled', '=', 0)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
     /** Records a used TOTP step, only if it is newer than the stored one (two logins racing with one code: one wins). */
     async useTotpStep(id: string, step: number): Promise<boolean> {
       const result = await db

@@ -14,6 +14,7 @@ import { DiwanError } from '../../../contract/errors.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { SESSION_COOKIE } from '../../auth/plugin.js';
 import type { AuthService, Principal } from '../../auth/service.js';
+import type { AttemptLimiter } from '../../auth/attempts.js';
 import type { SessionsStore } from '../../auth/sessions-store.js';
 import type { UsersStore } from '../../auth/users-store.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -21,6 +22,7 @@ import { sendPlainNotFound } from '../../http/errors.js';
 
 export interface AuthRoutesDeps {
   auth: AuthService;
+  limiter: AttemptLimiter;
   users: UsersStore;
   sessions: SessionsStore;
   audit: AuditLog;
@@ -70,6 +72,9 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
         if (!(await deps.auth.checkEntrance(entrance, request.ip))) return sendPlainNotFound(reply);
         request.revealErrors = true;
         if (request.validationError) throw request.validationError;
+        // A browser that logs in again leaves its previous session behind: end it.
+        const previous = request.cookies[SESSION_COOKIE];
+        if (previous) await deps.auth.endSessionByToken(previous);
         const result = await deps.auth.login(request.body, {
           ip: request.ip,
           userAgent: request.headers['user-agent'] ?? null,
@@ -168,6 +173,10 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
       },
       async (request) => {
         const principal = principalOf(request);
+        // A stolen session must not be a way to guess the password: wrong ones count like failed logins.
+        if (!(await deps.limiter.reserve(`user:${principal.user.username}`)).allowed) {
+          throw new DiwanError('DIWAN_E_LOCKED_OUT', 'Too many wrong passwords: try again in 15 minutes');
+        }
         if (!(await verifyPassword(principal.user.password_hash, request.body.currentPassword))) {
           throw new DiwanError('DIWAN_E_VALIDATION', 'The current password is wrong', 'currentPassword');
         }
@@ -179,6 +188,7 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
           );
         }
         await deps.users.setPassword(principal.user.id, await hashPassword(request.body.newPassword), false);
+        await deps.limiter.reset(`user:${principal.user.username}`);
         await deps.auth.forgetUser(principal.user.id);
         await deps.auth.revokeOtherSessions(principal.user.id, principal.sessionId);
         return { ok: true as const };

@@ -13,7 +13,11 @@ export function settingsRoutes(deps: { security: SecuritySettingsHandle }): Fast
           response: { 200: securitySettingsSchema },
         },
       },
-      async () => deps.security.current(),
+      async (request) => {
+        const settings = await deps.security.current();
+        // The entrance is a secret of administrators: a read-only token sees that there is one.
+        return request.principal?.scope === 'admin' ? settings : { ...settings, entrance: '********' };
+      },
     );
     app.patch(
       '/settings/security',
