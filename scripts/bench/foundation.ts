@@ -12,8 +12,8 @@
  * alternating rounds whose median ratio is reported.
  */
 import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,8 +48,14 @@ const diwanEnv = (port: number): NodeJS.ProcessEnv => ({
   DIWAN_DATA_DIR: dataDir,
   DIWAN_PORT: String(port),
   DIWAN_LOG_LEVEL: 'info',
+  DIWAN_AGENT_SOCKET: join(dataDir, 'agent.sock'),
 });
 execFileSync(process.execPath, [diwanBin, 'migrate', 'up'], { env: diwanEnv(1), stdio: 'ignore' });
+// Production topology: the agent runs beside the web tier (/readyz waits for it).
+const agentProcess = spawn(process.execPath, [diwanBin, 'agent'], { env: diwanEnv(1), stdio: 'ignore' });
+for (let i = 0; i < 400 && !existsSync(join(dataDir, 'agent.sock')); i += 1) {
+  await new Promise((resolve) => setTimeout(resolve, 25));
+}
 
 async function startDiwan() {
   const port = await freePort();
@@ -82,6 +88,7 @@ const ref = await startReference();
 console.log(`idling ${idleSeconds} s …`);
 await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
 const diwanRss = rssMb(diwan.child.pid!);
+const agentRss = rssMb(agentProcess.pid!);
 const referenceRss = rssMb(ref.child.pid!);
 
 async function requestsPerSecond(port: number): Promise<number> {
@@ -100,6 +107,7 @@ for (let i = 0; i < 3; i += 1) {
 }
 await stop(diwan.child);
 await stop(ref.child);
+await stop(agentProcess);
 const diwanRps = median(rounds.map((r) => r.diwan));
 const referenceRps = median(rounds.map((r) => r.reference));
 const rpsRatio = median(rounds.map((r) => r.diwan / r.reference));
@@ -107,5 +115,5 @@ const rpsRatio = median(rounds.map((r) => r.diwan / r.reference));
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 console.log(`
 start-up to /readyz 200 (median of ${runs}): diwan ${fmt(startup / 1000)} s, bare fastify ${fmt(referenceStartup / 1000)} s, ratio ${fmt(startup / referenceStartup)}  → ${verdict(startup <= 1500)} (≤ 1.5 s)
-RSS after ${idleSeconds} s idle: diwan ${fmt(diwanRss, 1)} MB, bare fastify ${fmt(referenceRss, 1)} MB, ratio ${fmt(diwanRss / referenceRss)}  → ${verdict(diwanRss <= 80)} (≤ 80 MB)
+RSS after ${idleSeconds} s idle: diwan web tier ${fmt(diwanRss, 1)} MB (agent ${fmt(agentRss, 1)} MB), bare fastify ${fmt(referenceRss, 1)} MB, ratio ${fmt(diwanRss / referenceRss)}  → ${verdict(diwanRss <= 80)} (≤ 80 MB)
 /healthz requests/s (median of 3 alternating rounds): diwan ${fmt(diwanRps, 0)}, bare fastify ${fmt(referenceRps, 0)}, ratio ${fmt(rpsRatio)}  → ${verdict(rpsRatio >= 0.8)} (≥ 0.8)`);

@@ -1,4 +1,4 @@
-import { hash, verify } from '@node-rs/argon2';
+import type * as Argon2 from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
 import { DiwanError } from '../../contract/errors.js';
 
@@ -6,9 +6,14 @@ import { DiwanError } from '../../contract/errors.js';
 // algorithm 2 is Argon2id (the package's const enum cannot be imported under verbatimModuleSyntax).
 const options = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
+// argon2 and its dummy hash are made on the first login, not at start-up: hashing takes 19 MiB of
+// working memory that an idle panel should not carry.
+let argon2: Promise<typeof Argon2> | null = null;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
+
 /** A hash of a random password, verified against when the username does not exist, so that the
  * answer takes as long for an unknown user as for a wrong password. */
-const dummyHash = hash(`dummy-${Math.random()}`, options);
+let dummyHash: Promise<string> | null = null;
 
 /**
  * Argon2 is built to be expensive, so unbounded concurrent logins would let anyone exhaust the CPU
@@ -38,12 +43,15 @@ async function limited<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
+  const { hash } = await loadArgon2();
   return limited(() => hash(password, options));
 }
 
 /** Verifies against `storedHash`, or against a dummy hash when there is no user (same cost). */
 export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
+  const { hash, verify } = await loadArgon2();
+  dummyHash ??= hash(`dummy-${Math.random()}`, options);
   const target = storedHash ?? (await dummyHash);
   const ok = await limited(() => verify(target, password).catch(() => false));
   return storedHash !== null && ok;

@@ -1,6 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { HOTP, Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 
 // The parameters every authenticator app (Google Authenticator, Aegis, 1Password…) supports; Google
 // Authenticator ignores anything else in the URI, so these are the only safe choice.
@@ -49,7 +48,9 @@ export function totpUri({
 }
 
 /** The URI as a self-contained SVG QR code (no scripts, links or external images). */
-export function totpQrSvg(uri: string): Promise<string> {
+export async function totpQrSvg(uri: string): Promise<string> {
+  // Loaded when someone sets up 2FA, not at every start: a few MB a small VPS need not hold.
+  const { default: QRCode } = await import('qrcode');
   // M (15% recovery) keeps the code small enough to scan from a laptop screen at this URI length.
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M' });
 }

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
 
 /** What one web instance tells the others: cached credentials to forget. */
 export type PanelEvent =
@@ -33,6 +34,8 @@ const CHANNEL = 'diwan:events';
  */
 export function createRedisBus(url: string, onError: (error: Error) => void): EventBus {
   const options = { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true };
+  // Loaded only when Redis is configured: most single-server installs never need it.
+  const { Redis } = createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient };
   const publisher = new Redis(url, options);
   const subscriber = new Redis(url, options);
   const listeners: ((event: PanelEvent) => void)[] = [];
