@@ -10,20 +10,25 @@ import { loadOptions } from './options.js';
 /** A failure to report on one line and exit 1 (no stack trace: it is the user's to fix). */
 export class CliError extends Error {}
 
+/** The accepted configuration, or null after printing every problem and setting exit code 1. */
+export function acceptedConfigOrReport(command: Command): Config | null {
+  try {
+    return acceptConfig(loadOptions(command)).config;
+  } catch (error) {
+    if (!(error instanceof ConfigRejected)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+    return null;
+  }
+}
+
 /** Runs `work` with the panel database open; reports any failure on stderr and sets exit code 1. */
 export async function withPanelDb(
   command: Command,
   work: (panelDb: PanelDb, config: Config) => Promise<void>,
 ): Promise<void> {
-  let config: Config;
-  try {
-    config = acceptConfig(loadOptions(command)).config;
-  } catch (error) {
-    if (!(error instanceof ConfigRejected)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exitCode = 1;
-    return;
-  }
+  const config = acceptedConfigOrReport(command);
+  if (!config) return;
   const panelDb = openPanelDb(config.database);
   try {
     await work(panelDb, config);

@@ -5,24 +5,16 @@ import { createAgent } from '../../agent/agent.js';
 import { startAgentServer } from '../../agent/rpc-server.js';
 import { openPanelDb } from '../../server/db/connection.js';
 import { createLogger } from '../../server/logger.js';
-import { ConfigRejected, acceptConfig } from '../../server/start.js';
 import { version } from '../../server/version.js';
-import { loadOptions } from '../options.js';
+import { acceptedConfigOrReport } from '../panel.js';
 
 export function agentCommand(): Command {
   return new Command('agent')
     .description('run the privileged agent on its Unix socket (as root, in production)')
     .option('--group <group>', "the web tier's group (name or number), given the socket: 0660 root:<group>")
     .action(async (options: { group?: string }, command: Command) => {
-      let config;
-      try {
-        config = acceptConfig(loadOptions(command)).config;
-      } catch (error) {
-        if (!(error instanceof ConfigRejected)) throw error;
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
+      const config = acceptedConfigOrReport(command);
+      if (!config) return;
       const logger = createLogger(config);
       const panelDb = openPanelDb(config.database);
       const agent = createAgent(config, { panelDb, logger });
