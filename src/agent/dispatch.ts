@@ -1,5 +1,6 @@
 import { agentOps, type AgentCredentials, type AgentOpName } from '../contract/agent-ops.js';
 import { DiwanError } from '../contract/errors.js';
+import { withTimeout } from '../server/util/with-timeout.js';
 
 export type Handler = (input: unknown) => Promise<unknown>;
 export type Handlers = { [N in AgentOpName]: Handler };
@@ -66,26 +67,13 @@ export function createDispatcher(options: DispatchOptions) {
       throw error;
     }
     const handler = options.handlers[name as AgentOpName];
-    const output = await withTimeout(handler(parsed.data), spec.timeoutMs, name);
+    const output = await withTimeout(
+      handler(parsed.data),
+      spec.timeoutMs,
+      () => new DiwanError('DIWAN_E_UNAVAILABLE', `${name} took longer than ${spec.timeoutMs} ms`),
+    );
     return spec.output.parse(output);
   };
 }
 
 export type Dispatch = ReturnType<typeof createDispatcher>;
-
-async function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new DiwanError('DIWAN_E_UNAVAILABLE', `${name} took longer than ${ms} ms`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -16,6 +16,7 @@ import type pgModule from 'pg';
 import type { DatabaseConfig, DatabaseDialect } from '../config/types.js';
 import type { Database } from './schema.js';
 import { redactUrl, serverAddressOf } from './url.js';
+import { withTimeout } from '../util/with-timeout.js';
 import type { ServerAddress } from './url.js';
 
 // Each driver is loaded only by the dialect that uses it: mysql2 and pg cost over 10 MB of memory
@@ -81,7 +82,8 @@ export function openPanelDb(config: DatabaseConfig, options: OpenPanelDbOptions 
       withTimeout(
         sql`select 1`.execute(db).then(() => undefined),
         connectTimeoutMs + 2_000,
-        `database ${redactUrl(config.url)} did not answer`,
+        () =>
+          new Error(`database ${redactUrl(config.url)} did not answer within ${connectTimeoutMs + 2_000} ms`),
       ),
     close: () => (closing ??= db.destroy().then(opened.afterClose)),
   };
@@ -238,12 +240,4 @@ function openPostgres(
       waiting: pool.waitingCount,
     }),
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

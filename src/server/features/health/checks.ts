@@ -2,6 +2,7 @@ import type { CheckResult, Readiness } from '../../../contract/health.js';
 import type { PanelDb } from '../../db/connection.js';
 import { pendingMigrations } from '../../db/migrate.js';
 import type { AgentClient } from '../../agent/client.js';
+import { withTimeout } from '../../util/with-timeout.js';
 
 /** One dependency that must answer before Diwan takes traffic (the database now, the agent later). */
 export interface ReadinessCheck {
@@ -43,7 +44,7 @@ export async function runReadiness(
     checks.map(async (check): Promise<[string, CheckResult]> => {
       const started = performance.now();
       try {
-        const detail = await withTimeout(check.run(), CHECK_TIMEOUT_MS);
+        const detail = await withTimeout(check.run(), CHECK_TIMEOUT_MS, () => new CheckFailure('timed out'));
         return [check.name, { status: 'ok', durationMs: elapsed(started), ...(detail ? { detail } : {}) }];
       } catch (error) {
         onFailure(check.name, error);
@@ -62,16 +63,4 @@ export class CheckFailure extends Error {}
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 100) / 100;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CheckFailure('timed out')), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
