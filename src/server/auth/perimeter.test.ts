@@ -6,6 +6,8 @@ import {
   tokenHeaders,
   type TestApp,
 } from '../../../test/support/app.js';
+import { Script } from 'node:vm';
+import { loginJs } from '../features/entrance/login-page.js';
 import { routesOf } from '../http/route-table.js';
 import { hashPassword } from './passwords.js';
 
@@ -157,6 +159,19 @@ describe('security entrance', () => {
       const response = await current.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(404);
       expect(response.body).toBe('Not Found\n');
+    }
+  });
+
+  it('serves a login script that parses, with its messages in both languages', () => {
+    expect(() => new Script(loginJs)).not.toThrow();
+    for (const key of [
+      'DIWAN_E_UNAUTHORIZED',
+      'DIWAN_E_LOCKED_OUT',
+      'DIWAN_E_TOTP_REQUIRED',
+      'currentPassword',
+      'newPassword',
+    ]) {
+      expect(loginJs).toMatch(new RegExp(`${key}: ar\\s*\\?\\s*'[^']*[\\u0600-\\u06FF]`));
     }
   });
 

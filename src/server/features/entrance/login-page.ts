@@ -101,6 +101,10 @@ export const loginJs = `(() => {
     DIWAN_E_UNAUTHORIZED: ar ? 'اسم المستخدم أو كلمة المرور أو الرمز غير صحيح' : 'Wrong username, password or code',
     DIWAN_E_LOCKED_OUT: ar ? 'محاولات فاشلة كثيرة؛ حاول بعد قليل' : 'Too many failed attempts; try again later',
     DIWAN_E_TOTP_REQUIRED: ar ? 'أدخل الرمز من تطبيق المصادقة' : 'Enter the code from your authenticator app',
+    currentPassword: ar ? 'كلمة المرور الحالية غير صحيحة' : 'The current password is wrong',
+    newPassword: ar
+      ? 'كلمة المرور الجديدة يجب أن تكون 12 حرفًا على الأقل ومختلفة عن الحالية'
+      : 'The new password must have at least 12 characters and differ from the current one',
     other: ar ? 'تعذر تسجيل الدخول' : 'Could not log in',
   };
   const change = document.getElementById('change');
@@ -118,7 +122,9 @@ export const loginJs = `(() => {
         });
         if (response.ok) { change.hidden = true; me.user.mustChangePassword = false; return show(me); }
         const error = (await response.json().catch(() => ({}))).error;
-        document.getElementById('change-error').textContent = error ? error.message : messages.other;
+        // Errors by their stable code and field, in the page's language (the server speaks English).
+        const text = error && (messages[error.field] || messages[error.code]);
+        document.getElementById('change-error').textContent = text || messages.other;
       };
       return;
     }

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { SecuritySettingsHandle } from '../../auth/security-settings.js';
 import type { AuthService } from '../../auth/service.js';
 import { sendPlainNotFound } from '../../http/errors.js';
 import { loginCss, loginJs, loginPageHtml } from './login-page.js';
@@ -17,10 +16,7 @@ function languageOf(request: FastifyRequest): 'en' | 'ar' {
 /** What could be a guess at the entrance (favicon.ico, robots.txt and the like cannot). */
 const ENTRANCE_LIKE = /^[A-Za-z0-9_-]{8,64}$/;
 
-export function entranceRoutes(deps: {
-  security: SecuritySettingsHandle;
-  auth: AuthService;
-}): FastifyPluginAsync {
+export function entranceRoutes(deps: { auth: AuthService }): FastifyPluginAsync {
   return async (app) => {
     // Guesses at the entrance count against the guesser's address like failed logins, and a locked
     // address is refused without comparing; a browser's own requests (favicon.ico) do not count.
