@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import {
   AGENT_MAX_MESSAGE_BYTES,
@@ -25,6 +26,7 @@ export interface AgentServerOptions {
  * before a matching hello, closes the connection.
  */
 export async function startAgentServer(options: AgentServerOptions): Promise<Server> {
+  mkdirSync(dirname(options.socketPath), { recursive: true, mode: 0o750 });
   rmSync(options.socketPath, { force: true }); // a stale socket from a previous run
   const server = createServer((socket) => serve(socket, options));
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createAgent } from '../../agent/agent.js';
 import { startAgentServer } from '../../agent/rpc-server.js';
 import { openPanelDb } from '../../server/db/connection.js';
@@ -18,7 +17,6 @@ export function agentCommand(): Command {
       const logger = createLogger(config);
       const panelDb = openPanelDb(config.database);
       const agent = createAgent(config, { panelDb, logger });
-      mkdirSync(dirname(config.agentSocket), { recursive: true, mode: 0o750 });
       const server = await startAgentServer({
         socketPath: config.agentSocket,
         dispatch: agent.dispatch,
