@@ -1,8 +1,18 @@
-import { agentOps, type AgentCredentials, type AgentOpName } from '../contract/agent-ops.js';
+import { agentOps, type AgentCredentials, type AgentEvent, type AgentOpName } from '../contract/agent-ops.js';
 import { DiwanError } from '../contract/errors.js';
 import { withTimeout } from '../server/util/with-timeout.js';
 
-export type Handler = (input: unknown) => Promise<unknown>;
+/** What a handler gets besides its input: who asked, when to stop, and where to send its output. */
+export interface OpContext {
+  /** The verified caller's username; null for public operations. */
+  actor: string | null;
+  /** Aborted when the caller cancels a cancellable operation, or when the operation times out. */
+  signal: AbortSignal;
+  /** Streams a log line or a progress figure to the caller while the operation runs. */
+  emit(event: AgentEvent): void;
+}
+
+export type Handler = (input: unknown, context: OpContext) => Promise<unknown>;
 export type Handlers = { [N in AgentOpName]: Handler };
 
 export interface Authorizer {
@@ -26,8 +36,16 @@ export interface DispatchOptions {
       changesHost: boolean;
       timeoutMs: number;
       public?: boolean;
+      cancellable?: boolean;
     }
   >;
+}
+
+export interface CallOptions {
+  /** Receives the operation's log lines and progress as they happen. */
+  onEvent?: (event: AgentEvent) => void;
+  /** Cancels the operation when it is cancellable; otherwise ignored, and the operation finishes. */
+  signal?: AbortSignal;
 }
 
 type SafeParse =
@@ -45,6 +63,7 @@ export function createDispatcher(options: DispatchOptions) {
     name: string,
     rawInput: unknown,
     auth: AgentCredentials | null,
+    call: CallOptions = {},
   ): Promise<unknown> {
     const table: DispatchOptions['ops'] & object = ops;
     const spec = Object.hasOwn(table, name) ? table[name] : undefined;
@@ -60,19 +79,39 @@ export function createDispatcher(options: DispatchOptions) {
       const field = issue?.path.map(String).join('.') || 'input';
       throw new DiwanError('DIWAN_E_VALIDATION', `${field}: ${issue?.message ?? 'invalid value'}`, field);
     }
+    let actor: string | null = null;
     try {
-      if (!spec.public) await options.authorizer.authorize(auth, { name, changesHost: spec.changesHost });
+      if (!spec.public)
+        ({ actor } = await options.authorizer.authorize(auth, { name, changesHost: spec.changesHost }));
     } catch (error) {
       if (error instanceof DiwanError) options.onRefused(name, error);
       throw error;
     }
     const handler = options.handlers[name as AgentOpName];
-    const output = await withTimeout(
-      handler(parsed.data),
-      spec.timeoutMs,
-      () => new DiwanError('DIWAN_E_UNAVAILABLE', `${name} took longer than ${spec.timeoutMs} ms`),
-    );
-    return spec.output.parse(output);
+    const controller = new AbortController();
+    const cancel = () => controller.abort(new DiwanError('DIWAN_E_CANCELLED', `${name} was cancelled`));
+    if (spec.cancellable) {
+      if (call.signal?.aborted) cancel();
+      call.signal?.addEventListener('abort', cancel, { once: true });
+    }
+    const emit = call.onEvent ?? (() => {});
+    try {
+      const output = await withTimeout(
+        handler(parsed.data, { actor, signal: controller.signal, emit }),
+        spec.timeoutMs,
+        () => {
+          const error = new DiwanError(
+            'DIWAN_E_UNAVAILABLE',
+            `${name} took longer than ${spec.timeoutMs} ms`,
+          );
+          controller.abort(error);
+          return error;
+        },
+      );
+      return spec.output.parse(output);
+    } finally {
+      call.signal?.removeEventListener('abort', cancel);
+    }
   };
 }
 

@@ -41,6 +41,8 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Ser
 function serve(socket: Socket, options: AgentServerOptions): void {
   let buffer = '';
   let greeted = false;
+  // Calls in flight on this connection, by id, so that a cancel can reach them.
+  const inFlight = new Map<number, AbortController>();
   const send = (message: AgentResponse) => {
     if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`);
   };
@@ -50,6 +52,8 @@ function serve(socket: Socket, options: AgentServerOptions): void {
   };
   socket.setEncoding('utf8');
   socket.on('error', () => socket.destroy());
+  // A caller that goes away does not stop its calls: a host change, once begun, finishes whole.
+  socket.on('close', () => inFlight.clear());
   socket.on('data', (chunk: string) => {
     buffer += chunk;
     if (buffer.length > AGENT_MAX_MESSAGE_BYTES) return refuse('message too large');
@@ -73,18 +77,32 @@ function serve(socket: Socket, options: AgentServerOptions): void {
         continue;
       }
       if (!greeted) return refuse('say hello first');
-      options.dispatch(request.op, request.input, request.auth).then(
-        (output) => send({ type: 'result', id: request.id, output }),
-        (error: unknown) => {
-          if (!(error instanceof DiwanError))
-            options.logger.error({ err: error, op: request.op }, 'agent operation failed');
-          const body =
-            error instanceof DiwanError
-              ? error.toBody().error
-              : { code: 'DIWAN_E_INTERNAL', message: 'The agent failed; its log has the details' };
-          send({ type: 'error', id: request.id, error: body });
-        },
-      );
+      if (request.type === 'cancel') {
+        inFlight.get(request.id)?.abort();
+        continue;
+      }
+      if (inFlight.has(request.id)) return refuse(`call ${request.id} is already running`);
+      const { id } = request;
+      const controller = new AbortController();
+      inFlight.set(id, controller);
+      options
+        .dispatch(request.op, request.input, request.auth, {
+          signal: controller.signal,
+          onEvent: (event) => send({ type: 'event', id, event }),
+        })
+        .then(
+          (output) => send({ type: 'result', id, output }),
+          (error: unknown) => {
+            if (!(error instanceof DiwanError))
+              options.logger.error({ err: error, op: request.op }, 'agent operation failed');
+            const body =
+              error instanceof DiwanError
+                ? error.toBody().error
+                : { code: 'DIWAN_E_INTERNAL', message: 'The agent failed; its log has the details' };
+            send({ type: 'error', id, error: body });
+          },
+        )
+        .finally(() => inFlight.delete(id));
     }
   });
 }

@@ -13,10 +13,11 @@ import {
   tokenHeaders,
   type TestApp,
 } from '../../test/support/app.js';
+import { AGENT_PROTOCOL_VERSION } from '../contract/agent-ops.js';
 import { socketAgent, type AgentClient } from '../server/agent/client.js';
 import { createAgent } from './agent.js';
 import { createAuthorizer } from './authorizer.js';
-import { createDispatcher } from './dispatch.js';
+import { createDispatcher, type OpContext } from './dispatch.js';
 import { startAgentServer } from './rpc-server.js';
 
 let testApp: TestApp | undefined;
@@ -44,7 +45,7 @@ async function agentOnSocket() {
   return { socketPath, testApp, client };
 }
 
-function rawExchange(socketPath: string, lines: string[]): Promise<string[]> {
+function rawExchange(socketPath: string, lines: string[], waitMs = 300): Promise<string[]> {
   return new Promise((resolve) => {
     const socket = createConnection(socketPath);
     let received = '';
@@ -53,7 +54,7 @@ function rawExchange(socketPath: string, lines: string[]): Promise<string[]> {
     socket.on('close', () => resolve(received.trim().split('\n').filter(Boolean)));
     socket.on('connect', () => {
       for (const line of lines) socket.write(line);
-      setTimeout(() => socket.end(), 300);
+      setTimeout(() => socket.end(), waitMs);
     });
   });
 }
@@ -120,7 +121,13 @@ describe('agent socket', () => {
     const ops = ['system.reboot', '__proto__', 'constructor', 'system.ping; id', ...hostile.shell.values];
     const calls = ops.map((op, id) => `${JSON.stringify({ type: 'call', id, op, input: {}, auth: null })}\n`);
     const extra = `${JSON.stringify({ type: 'call', id: 999, op: 'system.ping', input: { command: 'id' }, auth: null })}\n`;
-    const answers = (await rawExchange(socketPath, ['{"type":"hello","version":1}\n', ...calls, extra]))
+    const answers = (
+      await rawExchange(socketPath, [
+        `{"type":"hello","version":${AGENT_PROTOCOL_VERSION}}\n`,
+        ...calls,
+        extra,
+      ])
+    )
       .slice(1)
       .map((line) => JSON.parse(line) as { id: number; error: { code: string } });
     expect(answers).toHaveLength(ops.length + 1);
@@ -128,6 +135,83 @@ describe('agent socket', () => {
       expect(answer.error.code, ops[answer.id]).toBe('DIWAN_E_NOT_FOUND');
     }
     expect(answers.find((a) => a.id === 999)?.error.code).toBe('DIWAN_E_VALIDATION');
+  });
+});
+
+describe('streamed results and cancel over the socket', () => {
+  const hello = `{"type":"hello","version":${AGENT_PROTOCOL_VERSION}}\n`;
+  const call = (id: number, op: string) =>
+    `${JSON.stringify({ type: 'call', id, op, input: {}, auth: null })}\n`;
+  const ops = {
+    'test.stream': {
+      input: z.object({}),
+      output: z.object({ done: z.boolean() }),
+      changesHost: false,
+      timeoutMs: 5000,
+      public: true,
+      cancellable: true,
+    },
+    'test.whole': {
+      input: z.object({}),
+      output: z.object({ done: z.boolean() }),
+      changesHost: false,
+      timeoutMs: 5000,
+      public: true,
+    },
+  };
+  // Emits two lines and a progress figure, then waits 400 ms unless its signal fires first.
+  const slowWork = async (_input: unknown, context: OpContext) => {
+    context.emit({ kind: 'log', stream: 'stdout', line: 'first' });
+    context.emit({ kind: 'progress', percent: 50 });
+    context.emit({ kind: 'log', stream: 'stderr', line: 'second' });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, 400);
+      context.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(context.signal.reason as Error);
+      });
+    });
+    return { done: true };
+  };
+
+  async function serverWith(): Promise<string> {
+    const socketPath = join(mkdtempSync(join(tmpdir(), 'diwan-agent-')), 'agent.sock');
+    const dispatch = createDispatcher({
+      ops,
+      handlers: { 'test.stream': slowWork, 'test.whole': slowWork } as never,
+      authorizer: { authorize: async () => ({ actor: 'nobody' }) },
+      onRefused: () => undefined,
+    });
+    server = await startAgentServer({ socketPath, dispatch, logger: console as never, agentVersion: 't' });
+    return socketPath;
+  }
+
+  it('sends events for a call before its result, in order', async () => {
+    const socketPath = await serverWith();
+    const lines = (await rawExchange(socketPath, [hello, call(7, 'test.stream')], 700)).slice(1);
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { type: 'event', id: 7, event: { kind: 'log', stream: 'stdout', line: 'first' } },
+      { type: 'event', id: 7, event: { kind: 'progress', percent: 50 } },
+      { type: 'event', id: 7, event: { kind: 'log', stream: 'stderr', line: 'second' } },
+      { type: 'result', id: 7, output: { done: true } },
+    ]);
+  });
+
+  it('stops a cancellable call on cancel, and lets any other call finish whole', async () => {
+    const socketPath = await serverWith();
+    const cancel = (id: number) => `${JSON.stringify({ type: 'cancel', id })}\n`;
+    const lines = await rawExchange(
+      socketPath,
+      [hello, call(1, 'test.stream'), call(2, 'test.whole'), cancel(1), cancel(2)],
+      700,
+    );
+    const finals = lines
+      .map((line) => JSON.parse(line) as { type: string; id: number; error?: { code: string } })
+      .filter((message) => message.type === 'result' || message.type === 'error');
+    expect(finals).toEqual([
+      { type: 'error', id: 1, error: { code: 'DIWAN_E_CANCELLED', message: 'test.stream was cancelled' } },
+      { type: 'result', id: 2, output: { done: true } },
+    ]);
   });
 });
 

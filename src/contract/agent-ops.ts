@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Bumped whenever a message shape changes; the handshake refuses a mismatch. */
-export const AGENT_PROTOCOL_VERSION = 1;
+export const AGENT_PROTOCOL_VERSION = 2;
 /** Largest message either side accepts, in bytes: a connection that sends more is closed. */
 export const AGENT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -25,6 +25,17 @@ export const hostInfoSchema = z
   })
   .meta({ id: 'HostInfo' });
 
+/** What a long operation tells its caller while it runs: its output, line by line, and progress. */
+export const agentEventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('log'),
+    stream: z.enum(['stdout', 'stderr', 'info']),
+    line: z.string().max(16 * 1024),
+  }),
+  z.object({ kind: z.literal('progress'), percent: z.number().min(0).max(100) }),
+]);
+export type AgentEvent = z.infer<typeof agentEventSchema>;
+
 interface OpSpec<I extends z.ZodType, O extends z.ZodType> {
   input: I;
   output: O;
@@ -34,6 +45,8 @@ interface OpSpec<I extends z.ZodType, O extends z.ZodType> {
   timeoutMs: number;
   /** Needs no caller at all: only for operations that do and reveal nothing (the liveness ping). */
   public?: boolean;
+  /** May be stopped midway. Package operations may not: a dpkg run cut short leaves a broken system. */
+  cancellable?: boolean;
 }
 
 function op<I extends z.ZodType, O extends z.ZodType>(spec: OpSpec<I, O>): OpSpec<I, O> {
@@ -75,6 +88,7 @@ export const agentRequestSchema = z.discriminatedUnion('type', [
     input: z.unknown(),
     auth: agentCredentialsSchema.nullable(),
   }),
+  z.object({ type: z.literal('cancel'), id: z.number().int().nonnegative() }),
 ]);
 
 export const agentErrorSchema = z.object({
@@ -85,6 +99,7 @@ export const agentErrorSchema = z.object({
 
 export const agentResponseSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), version: z.number().int(), agentVersion: z.string() }),
+  z.object({ type: z.literal('event'), id: z.number().int(), event: agentEventSchema }),
   z.object({ type: z.literal('result'), id: z.number().int(), output: z.unknown() }),
   z.object({ type: z.literal('error'), id: z.number().int().nullable(), error: agentErrorSchema }),
 ]);

@@ -5,11 +5,19 @@ import {
   agentOps,
   agentResponseSchema,
   type AgentCredentials,
+  type AgentEvent,
   type AgentInput,
   type AgentOpName,
   type AgentOutput,
 } from '../../contract/agent-ops.js';
 import { DiwanError, errorCodes, type ErrorCode } from '../../contract/errors.js';
+
+export interface AgentCallOptions {
+  /** The operation's log lines and progress, as they happen. */
+  onEvent?: (event: AgentEvent) => void;
+  /** Asks the agent to stop the operation; only cancellable operations do. */
+  signal?: AbortSignal;
+}
 
 /** The web tier's handle on the agent; the same interface whether it runs in this process or as root. */
 export interface AgentClient {
@@ -17,6 +25,7 @@ export interface AgentClient {
     op: N,
     input: AgentInput<N>,
     auth: AgentCredentials | null,
+    options?: AgentCallOptions,
   ): Promise<AgentOutput<N>>;
   close(): Promise<void>;
 }
@@ -30,12 +39,17 @@ function toError(error: { code: string; message: string; field?: string }): Diwa
 
 /** The agent in this process (development and tests): the same dispatcher, validation and checks. */
 export function inProcessAgent(
-  dispatch: (op: string, input: unknown, auth: AgentCredentials | null) => Promise<unknown>,
+  dispatch: (
+    op: string,
+    input: unknown,
+    auth: AgentCredentials | null,
+    options?: AgentCallOptions,
+  ) => Promise<unknown>,
   close: () => Promise<void>,
 ): AgentClient {
   return {
-    async call(op, input, auth) {
-      const output = await dispatch(op, input, auth);
+    async call(op, input, auth, options) {
+      const output = await dispatch(op, input, auth, options);
       return agentOps[op].output.parse(output) as AgentOutput<typeof op>;
     },
     close,
@@ -50,7 +64,14 @@ export function inProcessAgent(
 export function socketAgent(socketPath: string): AgentClient {
   let connection: Promise<Socket> | null = null;
   let nextId = 1;
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const pending = new Map<
+    number,
+    {
+      resolve: (value: unknown) => void;
+      reject: (error: Error) => void;
+      onEvent?: (event: AgentEvent) => void;
+    }
+  >();
 
   function failAll(error: Error): void {
     for (const waiter of pending.values()) waiter.reject(error);
@@ -95,6 +116,8 @@ export function socketAgent(socketPath: string): AgentClient {
             const error = toError(message.error);
             if (!greeted) reject(error);
             failAll(error);
+          } else if (message.type === 'event') {
+            pending.get(message.id)?.onEvent?.(message.event);
           } else {
             const id = message.id ?? -1;
             const waiter = pending.get(id);
@@ -109,20 +132,26 @@ export function socketAgent(socketPath: string): AgentClient {
   }
 
   return {
-    async call(op, input, auth) {
+    async call(op, input, auth, options = {}) {
       const spec = agentOps[op];
       spec.input.parse(input);
       const socket = await open();
       const id = nextId++;
       const answer = new Promise<unknown>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve, reject, onEvent: options.onEvent });
         setTimeout(() => {
           if (pending.delete(id))
             reject(new DiwanError('DIWAN_E_UNAVAILABLE', `${op} took longer than ${spec.timeoutMs} ms`));
         }, spec.timeoutMs + 1000).unref();
       });
+      const cancel = () => socket.write(`${JSON.stringify({ type: 'cancel', id })}\n`);
+      options.signal?.addEventListener('abort', cancel, { once: true });
       socket.write(`${JSON.stringify({ type: 'call', id, op, input, auth })}\n`);
-      return spec.output.parse(await answer) as AgentOutput<typeof op>;
+      try {
+        return spec.output.parse(await answer) as AgentOutput<typeof op>;
+      } finally {
+        options.signal?.removeEventListener('abort', cancel);
+      }
     },
     async close() {
       const socket = await connection?.catch(() => null);
