@@ -6,6 +6,7 @@ const appLevelTests = [
   'src/server/features/**/*.test.ts',
   'src/server/http/**/*.test.ts',
   'src/server/auth/**/*.test.ts',
+  'src/server/tasks/**/*.test.ts',
   'src/server/start.test.ts',
 ];
 // Same servers and overrides as test/support/databases.ts; the database in the URL is only a name

@@ -33,6 +33,12 @@ import { systemRoutes } from './features/system/routes.js';
 import { inProcessAgent, socketAgent, type AgentClient } from './agent/client.js';
 import { createAgent } from '../agent/agent.js';
 import { agentCheck } from './features/health/checks.js';
+import fastifyWebsocket from '@fastify/websocket';
+import { LIVE_MAX_MESSAGE_BYTES } from '../contract/live.js';
+import { liveRoutes } from './features/live/routes.js';
+import { taskRoutes } from './features/tasks/routes.js';
+import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
+import { createTaskStore } from './tasks/task-store.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
@@ -46,6 +52,8 @@ export interface AppDeps {
   /** The privileged agent; by default in this process outside production, its socket in production. */
   agent?: AgentClient;
   logger?: Logger;
+  /** Runs long work as tasks; tests pass one to submit work of their own. */
+  tasks?: TaskRunner;
   /** Readiness checks beyond the database's own (the agent, once it exists). */
   readinessChecks?: ReadinessCheck[];
 }
@@ -82,6 +90,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
 
   const panel = deps.services ?? createPanelServices(config, deps, logger);
   const agent = deps.agent ?? defaultAgent(config, deps.panelDb, logger);
+  const tasks =
+    deps.tasks ??
+    createTaskRunner({
+      store: createTaskStore(deps.panelDb.db),
+      events: panel.events,
+      logger,
+      now: panel.now,
+    });
   trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializerCompiler(config.env));
@@ -106,7 +122,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
+  // At start-up: the tasks an instance that died left unfinished are marked interrupted.
+  // A database that is not there yet must not stop the start (/readyz reports it); the heartbeat
+  // sweeps again every few seconds.
+  app.addHook('onReady', async () => {
+    await tasks
+      .sweepStale()
+      .catch((error: unknown) => logger.warn({ err: error }, 'cannot sweep stale tasks yet'));
+  });
   app.addHook('onClose', async () => {
+    await tasks.close(config.shutdownTimeoutMs);
     await agent.close();
     await panel.events.close();
     await deps.panelDb.close();
@@ -125,6 +150,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     agentCheck(agent),
     ...(deps.readinessChecks ?? []),
   ];
+  // Before the perimeter: its onRequest hook marks upgrade requests, so that the socket of an upgrade
+  // the perimeter refuses is destroyed once the refusal is sent (otherwise it stays open).
+  await app.register(fastifyWebsocket, { options: { maxPayload: LIVE_MAX_MESSAGE_BYTES } });
   await registerPerimeter(app, panel.auth, panel.audit);
 
   await app.register(healthRoutes(checks));
@@ -138,6 +166,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(auditRoutes(panel));
       await api.register(settingsRoutes(panel));
       await api.register(systemRoutes({ agent }));
+      await api.register(taskRoutes({ tasks }));
+      await api.register(liveRoutes({ tasks, auth: panel.auth }));
     },
     { prefix: '/api/v1' },
   );

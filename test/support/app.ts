@@ -14,6 +14,8 @@ import { createApiToken } from '../../src/server/features/tokens/routes.js';
 import { createPanelServices, type PanelServices } from '../../src/server/services.js';
 import { createAgent } from '../../src/agent/agent.js';
 import { inProcessAgent } from '../../src/server/agent/client.js';
+import { createTaskRunner, type TaskRunner } from '../../src/server/tasks/task-runner.js';
+import { createTaskStore } from '../../src/server/tasks/task-store.js';
 
 /** Every log line the app wrote, as parsed JSON, so tests can assert on logs (and on what is absent). */
 export class LogCapture extends Writable {
@@ -47,6 +49,7 @@ export interface TestApp {
   config: Config;
   panelDb: PanelDb;
   services: PanelServices;
+  tasks: TaskRunner;
   logs: LogCapture;
   /** The test clock: `clock.now` is what the app sees; move it forward to test expiry. */
   clock: { now: number };
@@ -133,11 +136,18 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const services = createPanelServices(config, { panelDb, now }, logger);
   // The agent in this process, whatever the environment: no test has a root agent on a socket.
   const agent = createAgent(config, { panelDb, logger });
+  const tasks = createTaskRunner({
+    store: createTaskStore(panelDb.db),
+    events: services.events,
+    logger,
+    now,
+  });
   const app = await buildApp(config, {
     panelDb,
     logger,
     now,
     services,
+    tasks,
     agent: inProcessAgent(agent.dispatch, agent.close),
   });
   return {
@@ -145,6 +155,7 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<Tes
     config,
     panelDb,
     services,
+    tasks,
     logs,
     clock,
     async close() {

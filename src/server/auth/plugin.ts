@@ -122,6 +122,18 @@ export async function registerPerimeter(
         ),
       );
     }
+    // Cross-site WebSocket hijacking (aaPanel 2021): a browser sends the cookie with an upgrade
+    // from any site, but always with its Origin. A session's socket must come from this panel's
+    // page; a token's (a program, which may send no Origin) must not claim another site.
+    if (request.headers.upgrade?.toLowerCase() === 'websocket') {
+      const origin = request.headers.origin;
+      const allowed =
+        origin === undefined
+          ? resolved.via !== 'session'
+          : origin === `${request.protocol}://${request.host}`;
+      if (!allowed)
+        return sendError(reply, new DiwanError('DIWAN_E_FORBIDDEN', 'Cross-origin WebSockets are refused'));
+    }
     if (SAFE_METHODS.has(request.method)) return;
     if (resolved.scope !== 'admin') {
       return sendError(reply, new DiwanError('DIWAN_E_FORBIDDEN', 'This token may only read'));
@@ -179,7 +191,7 @@ function hasCredential(request: FastifyRequest): boolean {
   );
 }
 
-async function resolveCredentials(
+export async function resolveCredentials(
   request: FastifyRequest,
   auth: AuthService,
 ): Promise<Principal | typeof INVALID | null> {

@@ -85,7 +85,7 @@ export function createAuthService(deps: AuthDeps) {
     if (event.type === 'credentials.revoked') {
       const ids = new Set(event.ids);
       dropCached((entry) => ids.has(entry.row.id));
-    } else {
+    } else if (event.type === 'user.changed') {
       dropCached((entry) => entry.user.id === event.userId);
     }
   });

@@ -15,6 +15,7 @@ const tablesOf: Record<string, string[]> = {
   '0004_tasks': ['tasks', 'task_logs'],
   '0005_two_factor': ['recovery_codes'],
   '0006_login_throttle': ['login_throttle'],
+  '0007_task_owner': [],
 };
 const names = Object.keys(migrations);
 

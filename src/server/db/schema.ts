@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { TaskState } from '../../contract/tasks.js';
 
 // Portability rules, so a store behaves the same on SQLite, MariaDB/MySQL and PostgreSQL:
 // timestamps are epoch milliseconds (BIGINT, read back as JS numbers); booleans are 0/1 integers;
@@ -15,8 +16,7 @@ export type JsonText = string;
 export const apiTokenScopes = ['read', 'admin'] as const;
 export type ApiTokenScope = (typeof apiTokenScopes)[number];
 
-export const taskStates = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export type TaskState = (typeof taskStates)[number];
+export { taskStates, type TaskState } from '../../contract/tasks.js';
 
 export interface SettingsTable {
   key: string;
@@ -97,6 +97,9 @@ export interface TasksTable {
   error: string | null;
   input: JsonText;
   result: JsonText | null;
+  /** The web instance running it, and when that instance last said it still does. */
+  owner: string | null;
+  heartbeat_at: Millis | null;
 }
 
 export interface TaskLogsTable {

@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 import type { Redis as RedisClient } from 'ioredis';
+import { taskUpdateSchema, type TaskUpdate } from '../../contract/tasks.js';
 
-/** What one web instance tells the others: cached credentials to forget. */
+/** What one web instance tells the others: cached credentials to forget, and tasks' progress. */
 export type PanelEvent =
-  { type: 'credentials.revoked'; ids: string[] } | { type: 'user.changed'; userId: string };
+  | { type: 'credentials.revoked'; ids: string[] }
+  | { type: 'user.changed'; userId: string }
+  | { type: 'task.update'; update: TaskUpdate };
 
 export interface EventBus {
   publish(event: PanelEvent): Promise<void>;
@@ -73,6 +76,10 @@ function parseEvent(message: string): PanelEvent | null {
     }
     if (value.type === 'user.changed' && typeof value.userId === 'string')
       return { type: value.type, userId: value.userId };
+    if (value.type === 'task.update') {
+      const update = taskUpdateSchema.safeParse(value.update);
+      if (update.success) return { type: value.type, update: update.data };
+    }
   } catch {
     // not ours
   }

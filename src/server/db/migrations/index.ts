@@ -6,6 +6,7 @@ import * as auditLog from './0003-audit-log.js';
 import * as tasks from './0004-tasks.js';
 import * as twoFactor from './0005-two-factor.js';
 import * as loginThrottle from './0006-login-throttle.js';
+import * as taskOwner from './0007-task-owner.js';
 
 /**
  * Every migration, in order. Static imports rather than a directory scan, so the same list works
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004_tasks': tasks,
   '0005_two_factor': twoFactor,
   '0006_login_throttle': loginThrottle,
+  '0007_task_owner': taskOwner,
 };

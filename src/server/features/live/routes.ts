@@ -1,0 +1,124 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { WebSocket } from 'ws';
+import {
+  LIVE_MAX_SUBSCRIPTIONS,
+  liveClientMessageSchema,
+  type LiveServerMessage,
+} from '../../../contract/live.js';
+import type { TaskLogLine, TaskUpdate } from '../../../contract/tasks.js';
+import { resolveCredentials } from '../../auth/plugin.js';
+import { INVALID, type AuthService } from '../../auth/service.js';
+import type { TaskRunner } from '../../tasks/task-runner.js';
+
+/** How often an open socket checks that its session or token still holds. */
+const RECHECK_MS = 30_000;
+const CATCH_UP_BATCH = 1000;
+
+/**
+ * `GET /api/v1/live`: the one WebSocket of a browser tab. The perimeter has checked the credential
+ * and the Origin before the upgrade; the socket checks the credential again every 30 s and closes
+ * (4401) when it was revoked.
+ */
+export function liveRoutes(deps: { tasks: TaskRunner; auth: AuthService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
+      const send = (message: LiveServerMessage) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+      };
+      const subscriptions = new Map<string, () => void>();
+      const recheck = setInterval(() => {
+        void resolveCredentials(request, deps.auth).then((principal) => {
+          if (principal === INVALID || principal === null) socket.close(4401, 'credentials revoked');
+        });
+      }, RECHECK_MS);
+      socket.on('close', () => {
+        clearInterval(recheck);
+        for (const stop of subscriptions.values()) stop();
+        subscriptions.clear();
+      });
+      socket.on('message', (data, isBinary) => {
+        let parsed;
+        try {
+          parsed = isBinary ? null : liveClientMessageSchema.safeParse(JSON.parse(String(data)));
+        } catch {
+          parsed = null;
+        }
+        if (!parsed?.success) {
+          send({ type: 'error', code: 'DIWAN_E_VALIDATION', message: 'Not a live message' });
+          return;
+        }
+        const message = parsed.data;
+        if (message.type === 'unsubscribe') {
+          subscriptions.get(message.id)?.();
+          subscriptions.delete(message.id);
+          return;
+        }
+        if (subscriptions.has(message.id)) return;
+        if (subscriptions.size >= LIVE_MAX_SUBSCRIPTIONS) {
+          send({
+            type: 'error',
+            code: 'DIWAN_E_RATE_LIMITED',
+            message: `At most ${LIVE_MAX_SUBSCRIPTIONS} subscriptions`,
+            id: message.id,
+          });
+          return;
+        }
+        void followTask(socket, message.id, deps.tasks, send).then(
+          (stop) => {
+            if (stop) subscriptions.set(message.id, stop);
+          },
+          (error: unknown) => request.log.error({ err: error }, 'cannot follow a task'),
+        );
+      });
+    });
+  };
+}
+
+/**
+ * Sends the task as it is and its log so far, then every update. Watching starts before the catch-up
+ * read, and lines already sent are skipped, so no line is lost or repeated in between.
+ */
+async function followTask(
+  socket: WebSocket,
+  id: string,
+  tasks: TaskRunner,
+  send: (message: LiveServerMessage) => void,
+): Promise<(() => void) | null> {
+  let lastSeq = 0;
+  let caughtUp = false;
+  const early: TaskUpdate[] = [];
+  const deliver = (update: TaskUpdate) => {
+    if (update.type === 'log') {
+      const lines = update.lines.filter((line) => line.seq > lastSeq);
+      if (lines.length === 0) return;
+      lastSeq = lines.at(-1)!.seq;
+      update = { ...update, lines };
+    }
+    send({ type: 'update', channel: 'task', id, update });
+  };
+  const stop = tasks.watch(id, (update) => (caughtUp ? deliver(update) : early.push(update)));
+  const task = await tasks.get(id);
+  if (!task) {
+    stop();
+    send({ type: 'error', code: 'DIWAN_E_NOT_FOUND', message: 'No such task', id });
+    return null;
+  }
+  send({ type: 'update', channel: 'task', id, update: { type: 'task', task } });
+  for (;;) {
+    const lines: TaskLogLine[] = await tasks.log(id, lastSeq, CATCH_UP_BATCH);
+    if (lines.length > 0) deliver({ type: 'log', taskId: id, lines });
+    if (lines.length < CATCH_UP_BATCH || socket.readyState !== socket.OPEN) break;
+  }
+  // Updates that came during the catch-up: log lines go out as they are; a task update may be older
+  // than what was just read, so the task is read again instead, until nothing new arrived meanwhile.
+  while (early.length > 0) {
+    const arrived = early.splice(0);
+    for (const update of arrived) if (update.type === 'log') deliver(update);
+    if (arrived.some((update) => update.type === 'task')) {
+      const current = await tasks.get(id);
+      if (current) deliver({ type: 'task', task: current });
+    }
+  }
+  caughtUp = true;
+  return stop;
+}
