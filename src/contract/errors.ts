@@ -19,6 +19,8 @@ export const errorCodes = [
   'DIWAN_E_PASSWORD_CHANGE_REQUIRED',
   'DIWAN_E_CANCELLED',
   'DIWAN_E_UNAVAILABLE',
+  /** A program the agent runs on the host (apt, service, systemctl) failed; the message has its own words. */
+  'DIWAN_E_HOST_COMMAND',
   'DIWAN_E_INTERNAL',
 ] as const;
 

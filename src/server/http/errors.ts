@@ -17,6 +17,8 @@ const statusByCode: Record<ErrorCode, number> = {
   DIWAN_E_PASSWORD_CHANGE_REQUIRED: 403,
   DIWAN_E_CANCELLED: 409,
   DIWAN_E_UNAVAILABLE: 503,
+  // The request was fine; a program on the host that the agent drives failed, as an upstream would.
+  DIWAN_E_HOST_COMMAND: 502,
   DIWAN_E_INTERNAL: 500,
 };
 
