@@ -187,4 +187,15 @@ else
   step "PostgreSQL: database root created"
 fi
 
+# --- the web tier's user ---------------------------------------------------------------------
+
+# Production runs the web tier as `diwan` (deploy/systemd/diwan.service); the production-topology
+# test runs it so here too.
+if id -u diwan >/dev/null 2>&1; then
+  step "user diwan exists"
+else
+  useradd --system --user-group --home-dir /var/lib/diwan --no-create-home --shell /usr/sbin/nologin diwan
+  step "user diwan created"
+fi
+
 step "done"

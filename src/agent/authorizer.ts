@@ -20,11 +20,8 @@ export function createAuthorizer(auth: AuthService): Authorizer {
           : await auth.resolveToken(credentials.token, null);
       if (principal === INVALID || principal === null)
         throw new DiwanError('DIWAN_E_UNAUTHORIZED', 'The session or token is not valid');
-      if (op.changesHost && principal.scope !== 'admin') {
-        throw new DiwanError(
-          'DIWAN_E_FORBIDDEN',
-          `${op.name} changes the host: it needs an admin session or token`,
-        );
+      if (op.needsAdmin && principal.scope !== 'admin') {
+        throw new DiwanError('DIWAN_E_FORBIDDEN', `${op.name} needs an admin session or token`);
       }
       return { actor: principal.user.username };
     },

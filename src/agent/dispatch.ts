@@ -19,7 +19,7 @@ export interface Authorizer {
   /** Resolves the caller; throws a DiwanError (401/403) when the credentials do not allow the op. */
   authorize(
     auth: AgentCredentials | null,
-    op: { name: string; changesHost: boolean },
+    op: { name: string; needsAdmin: boolean },
   ): Promise<{ actor: string }>;
 }
 
@@ -34,6 +34,7 @@ export interface DispatchOptions {
       input: { safeParse(v: unknown): SafeParse };
       output: { parse(v: unknown): unknown };
       changesHost: boolean;
+      adminOnly?: boolean;
       timeoutMs: number;
       public?: boolean;
       cancellable?: boolean;
@@ -82,7 +83,10 @@ export function createDispatcher(options: DispatchOptions) {
     let actor: string | null = null;
     try {
       if (!spec.public)
-        ({ actor } = await options.authorizer.authorize(auth, { name, changesHost: spec.changesHost }));
+        ({ actor } = await options.authorizer.authorize(auth, {
+          name,
+          needsAdmin: spec.changesHost || spec.adminOnly === true,
+        }));
     } catch (error) {
       if (error instanceof DiwanError) options.onRefused(name, error);
       throw error;

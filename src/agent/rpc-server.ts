@@ -25,8 +25,18 @@ export interface AgentServerOptions {
  * version; then calls run concurrently and answer by id. A line longer than the limit, or anything
  * before a matching hello, closes the connection.
  */
+/** Directories every user may pass through: never given to the web tier's group. */
+const SHARED_DIRS = new Set(['/', '/run', '/var/run', '/tmp', '/var/tmp']);
+
 export async function startAgentServer(options: AgentServerOptions): Promise<Server> {
-  mkdirSync(dirname(options.socketPath), { recursive: true, mode: 0o750 });
+  const directory = dirname(options.socketPath);
+  mkdirSync(directory, { recursive: true, mode: 0o750 });
+  // The web tier must pass through the socket's own directory (systemd makes /run/diwan root:root
+  // 0750): give it to root:<web group>, so that nobody else can even reach the socket.
+  if (options.gid !== undefined && !SHARED_DIRS.has(directory)) {
+    chownSync(directory, 0, options.gid);
+    chmodSync(directory, 0o750);
+  }
   rmSync(options.socketPath, { force: true }); // a stale socket from a previous run
   const server = createServer((socket) => serve(socket, options));
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  serviceActions,
+  softwareListSchema,
+  softwareLogSchema,
+  softwareStatusSchema,
+  softwareTargetSchema,
+  softwareVersionSchema,
+} from './software.js';
 
 /** Bumped whenever a message shape changes; the handshake refuses a mismatch. */
 export const AGENT_PROTOCOL_VERSION = 2;
@@ -45,6 +53,8 @@ interface OpSpec<I extends z.ZodType, O extends z.ZodType> {
   timeoutMs: number;
   /** Needs no caller at all: only for operations that do and reveal nothing (the liveness ping). */
   public?: boolean;
+  /** Reveals what only an administrator may read (service logs), though it changes nothing. */
+  adminOnly?: boolean;
   /** May be stopped midway. Package operations may not: a dpkg run cut short leaves a broken system. */
   cancellable?: boolean;
 }
@@ -70,6 +80,44 @@ export const agentOps = {
     output: hostInfoSchema,
     changesHost: false,
     timeoutMs: 5_000,
+  }),
+  'software.status': op({
+    input: z.object({}).strict(),
+    output: softwareListSchema,
+    changesHost: false,
+    timeoutMs: 15_000,
+  }),
+  // apt's output streams as the call's events; never cancellable: dpkg cut short breaks the system.
+  'software.install': op({
+    input: softwareTargetSchema.strict(),
+    output: softwareStatusSchema,
+    changesHost: true,
+    timeoutMs: 30 * 60_000,
+  }),
+  'software.uninstall': op({
+    input: softwareTargetSchema.strict(),
+    output: softwareStatusSchema,
+    changesHost: true,
+    timeoutMs: 30 * 60_000,
+  }),
+  'software.service': op({
+    input: softwareTargetSchema.extend({ action: z.enum(serviceActions) }).strict(),
+    output: softwareStatusSchema,
+    changesHost: true,
+    timeoutMs: 120_000,
+  }),
+  'software.logs': op({
+    input: z
+      .object({
+        name: softwareTargetSchema.shape.name,
+        version: softwareVersionSchema.optional(),
+        lines: z.number().int().min(1).max(2000),
+      })
+      .strict(),
+    output: softwareLogSchema,
+    changesHost: false,
+    adminOnly: true,
+    timeoutMs: 15_000,
   }),
 };
 

@@ -31,12 +31,12 @@ import { entranceRoutes } from './features/entrance/routes.js';
 import { settingsRoutes } from './features/settings/routes.js';
 import { systemRoutes } from './features/system/routes.js';
 import { inProcessAgent, socketAgent, type AgentClient } from './agent/client.js';
-import { createAgent } from '../agent/agent.js';
 import { agentCheck } from './features/health/checks.js';
 import fastifyWebsocket from '@fastify/websocket';
 import { LIVE_MAX_MESSAGE_BYTES } from '../contract/live.js';
 import { liveRoutes } from './features/live/routes.js';
 import { taskRoutes } from './features/tasks/routes.js';
+import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
 import { createTaskStore } from './tasks/task-store.js';
 
@@ -89,7 +89,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   }).withTypeProvider<ZodTypeProvider>();
 
   const panel = deps.services ?? createPanelServices(config, deps, logger);
-  const agent = deps.agent ?? defaultAgent(config, deps.panelDb, logger);
+  const agent = deps.agent ?? (await defaultAgent(config, deps.panelDb, logger));
   const tasks =
     deps.tasks ??
     createTaskRunner({
@@ -167,6 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(settingsRoutes(panel));
       await api.register(systemRoutes({ agent }));
       await api.register(taskRoutes({ tasks }));
+      await api.register(softwareRoutes({ agent, tasks }));
       await api.register(liveRoutes({ tasks, auth: panel.auth }));
     },
     { prefix: '/api/v1' },
@@ -178,8 +179,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
  * Production talks to the root agent over its socket. Development and tests run the agent in this
  * process, behind the same dispatcher (validation, authorization, timeouts) as the socket server.
  */
-function defaultAgent(config: Config, panelDb: PanelDb, logger: Logger): AgentClient {
+async function defaultAgent(config: Config, panelDb: PanelDb, logger: Logger): Promise<AgentClient> {
   if (config.env === 'production') return socketAgent(config.agentSocket);
+  // Loaded only here: the production web tier never holds the agent's code.
+  const { createAgent } = await import('../agent/agent.js');
   const agent = createAgent(config, { panelDb, logger });
   return inProcessAgent(agent.dispatch, () => agent.close());
 }

@@ -30,7 +30,15 @@ function ensurePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
   const stat = lstatSync(path);
   if (!stat.isDirectory()) throw new DataDirRejected(`the data dir ${path} is not a directory`);
-  if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) {
+  const uid = process.getuid?.();
+  if (uid === 0 && stat.uid !== 0) {
+    // The root agent reads the web tier's data dir (production: /var/lib/diwan, owned by diwan). It
+    // is the web tier's to keep closed; root only refuses one that others could have planted files in.
+    if ((stat.mode & 0o077) !== 0)
+      throw new DataDirRejected(`the data dir ${path} is open to other users: chmod 700 it`);
+    return;
+  }
+  if (uid !== undefined && stat.uid !== uid) {
     throw new DataDirRejected(`the data dir ${path} belongs to another user (uid ${stat.uid})`);
   }
   if ((stat.mode & 0o077) !== 0) chmodSync(path, 0o700);

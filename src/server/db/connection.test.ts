@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
@@ -115,6 +115,28 @@ describe('openPanelDb: sqlite', () => {
       expect(await pragma('busy_timeout')).toBe(5000);
     } finally {
       await panel.close();
+    }
+  });
+
+  // The agent (root) and the web tier (diwan) share the SQLite file: if root made -wal and -shm as its
+  // own, the web tier could no longer write. SQLite's unix VFS gives them the database's owner when
+  // it runs as root; this guards that the driver keeps doing so.
+  it("leaves the files SQLite makes beside the database to the database's owner when root opens it", async () => {
+    expect(process.getuid?.(), 'this test needs root, as the agent has').toBe(0);
+    const file = path.join(dir, 'owned.db');
+    const web = openPanelDb(configOf(`sqlite:${file}`));
+    await sql`create table t (x integer)`.execute(web.db);
+    await web.close(); // the last connection: SQLite removes -wal and -shm
+    chownSync(file, 65534, 65534); // the web tier's user owns its database
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const agent = openPanelDb(configOf(`sqlite:${file}`)); // root opens it first, as the agent may
+    try {
+      await sql`insert into t values (1)`.execute(agent.db);
+      for (const sidecar of [`${file}-wal`, `${file}-shm`]) {
+        expect(statSync(sidecar), sidecar).toMatchObject({ uid: 65534, gid: 65534 });
+      }
+    } finally {
+      await agent.close();
     }
   });
 

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import hostile from '../../test/fixtures/hostile-inputs.json' with { type: 'json' };
+import { agentOps, type AgentOpName } from '../contract/agent-ops.js';
+import { DiwanError } from '../contract/errors.js';
+import { createDispatcher, type Handlers } from './dispatch.js';
+
+/** A valid input for every operation: each test changes one field of it. */
+const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
+  'system.ping': {},
+  'system.info': {},
+  'software.status': {},
+  'software.install': { name: 'fail2ban' },
+  'software.uninstall': { name: 'php-fpm', version: '8.2' },
+  'software.service': { name: 'nginx', action: 'reload' },
+  'software.logs': { name: 'nginx', lines: 10 },
+};
+
+const groups = ['shell', 'argument', 'path', 'control', 'unicode', 'size', 'format', 'nginx', 'sql'] as const;
+const hostileStrings: string[] = [
+  ...groups.flatMap(
+    (group) => (hostile as unknown as Record<string, { values?: string[] }>)[group]?.values ?? [],
+  ),
+  'nginx\0',
+  '../nginx',
+  'nginx ',
+  'NGINX',
+  'apache2',
+  'x'.repeat(10_000),
+];
+/** Values of the wrong type for any field. */
+const wrongTypes: unknown[] = [
+  null,
+  Number.POSITIVE_INFINITY,
+  Number.NaN,
+  -1,
+  1.5,
+  [],
+  {},
+  true,
+  { $gt: '' },
+];
+
+function recordingHandlers(calls: string[]): Handlers {
+  return Object.fromEntries(
+    Object.keys(agentOps).map((name) => [
+      name,
+      async () => {
+        calls.push(name);
+        throw new Error('a handler ran on hostile input');
+      },
+    ]),
+  ) as unknown as Handlers;
+}
+
+describe('every agent operation refuses hostile input before anything runs', () => {
+  const calls: string[] = [];
+  const dispatch = createDispatcher({
+    handlers: recordingHandlers(calls),
+    authorizer: { authorize: async () => ({ actor: 'admin' }) },
+    onRefused: () => undefined,
+  });
+
+  it('has a valid sample input for every declared operation', () => {
+    expect(Object.keys(validInputs).sort()).toEqual(Object.keys(agentOps).sort());
+    for (const [name, input] of Object.entries(validInputs)) {
+      expect(agentOps[name as AgentOpName].input.safeParse(input).success, name).toBe(true);
+    }
+  });
+
+  for (const [name, valid] of Object.entries(validInputs)) {
+    const shape = (agentOps[name as AgentOpName].input as unknown as z.ZodObject).shape as Record<
+      string,
+      unknown
+    >;
+    const fields = Object.keys(shape);
+
+    it(`${name}: each field with hostile strings and wrong types, and unknown fields`, async () => {
+      const attempts: Record<string, unknown>[] = [];
+      for (const field of fields) {
+        for (const value of [...hostileStrings, ...wrongTypes]) attempts.push({ ...valid, [field]: value });
+      }
+      attempts.push(
+        { ...valid, command: 'id' },
+        { ...valid, ...(JSON.parse('{"__proto__":{"name":"x"}}') as object) },
+        { ...valid, constructor: 'x' },
+      );
+      for (const input of attempts) {
+        const outcome = await dispatch(name, input, { token: 'dwt_test' }).then(
+          () => 'ran',
+          (error: unknown) => (error instanceof DiwanError ? error.code : String(error)),
+        );
+        expect(outcome, `${name} ${JSON.stringify(input).slice(0, 120)}`).toBe('DIWAN_E_VALIDATION');
+      }
+      expect(calls).toEqual([]);
+    });
+  }
+});
