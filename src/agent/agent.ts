@@ -9,6 +9,7 @@ import type { SoftwareName } from '../contract/software.js';
 import { createSoftwareOps } from './ops/software/handlers.js';
 import { createPackageManager } from './system/packages.js';
 import { createServiceManager } from './system/services.js';
+import { createHostSampler } from './system/host-sampler.js';
 
 /**
  * The agent's composition root: its operations, and the authorizer that checks every caller against
@@ -23,10 +24,12 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
   });
   // Tests build many agents and ask for versions only where they mean to.
   if (config.env !== 'test') software.warm();
+  const sampler = createHostSampler();
   const dispatch = createDispatcher({
     handlers: {
       'system.ping': system.ping,
       'system.info': system.info,
+      'system.sample': () => sampler.sample(),
       'software.status': software.status,
       'software.install': software.install,
       'software.uninstall': software.uninstall,

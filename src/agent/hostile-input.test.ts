@@ -9,6 +9,7 @@ import { createDispatcher, type Handlers } from './dispatch.js';
 const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
   'system.ping': {},
   'system.info': {},
+  'system.sample': {},
   'software.status': {},
   'software.install': { name: 'fail2ban' },
   'software.uninstall': { name: 'php-fpm', version: '8.2' },

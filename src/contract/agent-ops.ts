@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dashboardSampleSchema } from './dashboard.js';
 import {
   serviceActions,
   softwareListSchema,
@@ -78,6 +79,13 @@ export const agentOps = {
   'system.info': op({
     input: z.object({}).strict(),
     output: hostInfoSchema,
+    changesHost: false,
+    timeoutMs: 5_000,
+  }),
+  /** The dashboard's figures; one sampler in the agent serves every caller. */
+  'system.sample': op({
+    input: z.object({}).strict(),
+    output: dashboardSampleSchema,
     changesHost: false,
     timeoutMs: 5_000,
   }),
