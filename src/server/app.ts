@@ -36,6 +36,8 @@ import fastifyWebsocket from '@fastify/websocket';
 import { LIVE_MAX_MESSAGE_BYTES } from '../contract/live.js';
 import { liveRoutes } from './features/live/routes.js';
 import { createDashboardHub } from './features/dashboard/hub.js';
+import { websiteRoutes } from './features/websites/routes.js';
+import { createWebsiteStore } from './features/websites/store.js';
 import { taskRoutes } from './features/tasks/routes.js';
 import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
@@ -171,6 +173,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(systemRoutes({ agent }));
       await api.register(taskRoutes({ tasks }));
       await api.register(softwareRoutes({ agent, tasks }));
+      await api.register(
+        websiteRoutes({
+          agent,
+          tasks,
+          store: createWebsiteStore(deps.panelDb.db, panel.now),
+          webRoot: config.websites.webRoot,
+        }),
+      );
       await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard }));
     },
     { prefix: '/api/v1' },
