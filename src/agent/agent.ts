@@ -9,12 +9,29 @@ import type { SoftwareName } from '../contract/software.js';
 import { createSoftwareOps } from './ops/software/handlers.js';
 import { createPackageManager } from './system/packages.js';
 import { createServiceManager } from './system/services.js';
+import { createDatabaseOps } from './ops/databases/handlers.js';
+import { createMariaDbServer, defaultMariaDbOptions, type MariaDbOptions } from './ops/databases/mariadb.js';
+import {
+  createPostgresServer,
+  defaultPostgresOptions,
+  type PostgresOptions,
+} from './ops/databases/postgresql.js';
+
+/** Where the agent finds what it manages; tests point some of it at instances of their own. */
+export interface AgentOptions {
+  mariadb?: MariaDbOptions;
+  postgres?: PostgresOptions;
+}
 
 /**
  * The agent's composition root: its operations, and the authorizer that checks every caller against
  * the panel database (verify-only: no cache, no writes but the audit of refusals).
  */
-export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Logger }) {
+export function createAgent(
+  config: Config,
+  deps: { panelDb: PanelDb; logger: Logger },
+  options: AgentOptions = {},
+) {
   const services = createPanelServices(config, { panelDb: deps.panelDb, verifyOnly: true }, deps.logger);
   const software = createSoftwareOps({
     services: createServiceManager(),
@@ -23,6 +40,12 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
   });
   // Tests build many agents and ask for versions only where they mean to.
   if (config.env !== 'test') software.warm();
+  const databases = createDatabaseOps({
+    servers: {
+      mariadb: createMariaDbServer(options.mariadb ?? defaultMariaDbOptions),
+      postgresql: createPostgresServer(options.postgres ?? defaultPostgresOptions),
+    },
+  });
   const dispatch = createDispatcher({
     handlers: {
       'system.ping': system.ping,
@@ -32,6 +55,15 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
       'software.uninstall': software.uninstall,
       'software.service': software.service,
       'software.logs': software.logs,
+      'databases.list': databases.list,
+      'databases.create': databases.create,
+      'databases.alter': databases.alter,
+      'databases.drop': databases.drop,
+      'databases.createUser': databases.createUser,
+      'databases.dropUser': databases.dropUser,
+      'databases.setPassword': databases.setPassword,
+      'databases.grant': databases.grant,
+      'databases.revoke': databases.revoke,
     },
     authorizer: createAuthorizer(services.auth),
     onRefused: (op, error) => {
@@ -51,6 +83,7 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
   return {
     dispatch,
     async close() {
+      await databases.close();
       await services.events.close();
     },
   };

@@ -39,6 +39,9 @@ import { taskRoutes } from './features/tasks/routes.js';
 import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
 import { createTaskStore } from './tasks/task-store.js';
+import { databaseRoutes } from './features/databases/routes.js';
+import { createDatabaseService } from './features/databases/service.js';
+import { createDatabaseStore } from './features/databases/store.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
@@ -168,6 +171,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(systemRoutes({ agent }));
       await api.register(taskRoutes({ tasks }));
       await api.register(softwareRoutes({ agent, tasks }));
+      await api.register(
+        databaseRoutes({
+          databases: createDatabaseService({
+            store: createDatabaseStore(deps.panelDb.db, panel.now),
+            agent,
+            box: panel.box,
+          }),
+        }),
+      );
       await api.register(liveRoutes({ tasks, auth: panel.auth }));
     },
     { prefix: '/api/v1' },
