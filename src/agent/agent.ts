@@ -40,11 +40,10 @@ export function createAgent(
   });
   // Tests build many agents and ask for versions only where they mean to.
   if (config.env !== 'test') software.warm();
+  const postgres = createPostgresServer(options.postgres ?? defaultPostgresOptions);
   const databases = createDatabaseOps({
-    servers: {
-      mariadb: createMariaDbServer(options.mariadb ?? defaultMariaDbOptions),
-      postgresql: createPostgresServer(options.postgres ?? defaultPostgresOptions),
-    },
+    servers: { mariadb: createMariaDbServer(options.mariadb ?? defaultMariaDbOptions), postgresql: postgres },
+    hba: { file: postgres.hbaFile, errors: postgres.hbaErrors, reload: postgres.reload },
   });
   const dispatch = createDispatcher({
     handlers: {
@@ -64,6 +63,7 @@ export function createAgent(
       'databases.setPassword': databases.setPassword,
       'databases.grant': databases.grant,
       'databases.revoke': databases.revoke,
+      'databases.remoteAccess': databases.remoteAccess,
     },
     authorizer: createAuthorizer(services.auth),
     onRefused: (op, error) => {

@@ -46,6 +46,7 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     password: 'Correct-horse-9',
   },
   'databases.grant': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['::1'] },
+  'databases.remoteAccess': { username: 'shop_user', access: 'remote' },
   'databases.revoke': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['10.0.0.1'] },
 };
 

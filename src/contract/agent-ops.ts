@@ -173,6 +173,12 @@ function databaseOps() {
       changesHost: true,
       timeoutMs: 60_000,
     }),
+    'databases.remoteAccess': op({
+      input: z.object({ username: identifierSchema, access: z.enum(['local', 'remote']) }).strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
     'databases.revoke': op({
       input: z.object({ ...accountShape, name: identifierSchema }).strict(),
       output: ok,

@@ -226,6 +226,8 @@ export const updateDatabaseUserBodySchema = z
     /** A new password; `generate: true` asks Diwan to make one (shown once). */
     password: databasePasswordSchema.optional(),
     generate: z.literal(true).optional(),
+    /** PostgreSQL only: let the role in from other hosts with its password (pg_hba.conf), or not. */
+    remoteAccess: z.boolean().optional(),
   })
   .strict();
 

@@ -1,10 +1,9 @@
 import { connect } from 'node:net';
 import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
-import { dropLeftovers, serverState, socketFrom, uniqueName } from './servers.js';
+import { dropLeftovers, postgresTcp, serverState, uniqueName } from './servers.js';
 
 // Databases through the API against the real MariaDB and PostgreSQL of this machine. No skip: a test
 // that needs a server fails when the server is not there.
@@ -45,19 +44,6 @@ const mariaTcp = (user: string, password: string, database: string, localAddress
     database,
     ...(localAddress ? { stream: () => connect({ host: '127.0.0.1', port: 3306, localAddress }) } : {}),
   });
-
-const postgresTcp = async (user: string, password: string, database: string, from?: string) => {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: 5432,
-    user,
-    password,
-    database,
-    ...(from ? { stream: () => new (socketFrom(from))() } : {}),
-  });
-  await client.connect();
-  return client;
-};
 
 describe('databases on MariaDB', () => {
   it('creates a database and its user; the user connects over TCP with the generated password', async () => {

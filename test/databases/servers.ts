@@ -90,3 +90,17 @@ export function socketFrom(localAddress: string) {
     }
   };
 }
+
+/** A PostgreSQL client over TCP to 127.0.0.1, leaving from `from` when given. */
+export async function postgresTcp(user: string, password: string, database: string, from?: string) {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port: 5432,
+    user,
+    password,
+    database,
+    ...(from ? { stream: () => new (socketFrom(from))() } : {}),
+  });
+  await client.connect();
+  return client;
+}

@@ -3,9 +3,12 @@ import type { DatabaseEngine } from '../../../contract/databases.js';
 import { DiwanError } from '../../../contract/errors.js';
 import type { Handler } from '../../dispatch.js';
 import type { DatabaseServer } from './engine.js';
+import { setRemoteAccess, type HbaTarget } from './pg-hba.js';
 
 export interface DatabaseOpsDeps {
   servers: Record<DatabaseEngine, DatabaseServer>;
+  /** PostgreSQL's pg_hba.conf, where remote access for roles is granted. */
+  hba: HbaTarget;
 }
 
 /** Undo steps of a change made of several statements: run newest first when a later step fails. */
@@ -88,6 +91,8 @@ export function createDatabaseOps(deps: DatabaseOpsDeps) {
     for (const user of input.revoke ?? []) await db.revoke(input.name, user.username, user.hosts);
     await db.dropDatabase(input.name);
     for (const user of input.dropUsers ?? []) await db.dropUser(user.username, user.hosts);
+    if (input.engine === 'postgresql' && input.dropUsers)
+      await setRemoteAccess(deps.hba, { disable: input.dropUsers.map((user) => user.username) });
     return { ok: true };
   };
 
@@ -109,6 +114,17 @@ export function createDatabaseOps(deps: DatabaseOpsDeps) {
   const dropUser: Handler = async (raw) => {
     const input = raw as AgentInput<'databases.dropUser'>;
     await server(input.engine).dropUser(input.username, input.hosts);
+    if (input.engine === 'postgresql') await setRemoteAccess(deps.hba, { disable: [input.username] });
+    return { ok: true };
+  };
+
+  const remoteAccess: Handler = async (raw) => {
+    const input = raw as AgentInput<'databases.remoteAccess'>;
+    const db = server('postgresql');
+    const enable = input.access === 'remote';
+    if (enable && !(await db.userExists(input.username)))
+      throw new DiwanError('DIWAN_E_NOT_FOUND', `${db.label} has no role ${input.username}`, 'username');
+    await setRemoteAccess(deps.hba, enable ? { enable: [input.username] } : { disable: [input.username] });
     return { ok: true };
   };
 
@@ -144,6 +160,7 @@ export function createDatabaseOps(deps: DatabaseOpsDeps) {
     setPassword,
     grant,
     revoke,
+    remoteAccess,
     async close() {
       await Promise.all(Object.values(deps.servers).map((db) => db.close()));
     },

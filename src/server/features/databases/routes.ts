@@ -147,7 +147,8 @@ export function databaseRoutes(deps: { databases: DatabaseService }): FastifyPlu
         config: { audit: 'database.user.update' },
         schema: {
           tags: ['databases'],
-          summary: "Changes a user's password (given, or generated and shown once)",
+          summary:
+            "Changes a user's password (given, or generated and shown once) or remote access (PostgreSQL)",
           params: databaseUserParamsSchema,
           body: updateDatabaseUserBodySchema,
           response: { 200: userWithPassword, ...failures },

@@ -317,6 +317,12 @@ export function createDatabaseService(deps: DatabaseServiceDeps) {
           'generate: give a password or ask for one, not both',
           'generate',
         );
+      if (body.remoteAccess !== undefined && database.engine !== 'postgresql')
+        throw new DiwanError(
+          'DIWAN_E_VALIDATION',
+          'remoteAccess: MariaDB users say where they connect from with their hosts',
+          'remoteAccess',
+        );
       let password: string | undefined;
       if (body.password !== undefined || body.generate) {
         password = body.password ?? generatePassword();
@@ -326,6 +332,14 @@ export function createDatabaseService(deps: DatabaseServiceDeps) {
           auth,
         );
         await store.updateUser(userId, { password_sealed: box.seal(password, sealContext(userId)) });
+      }
+      if (body.remoteAccess !== undefined && body.remoteAccess !== (user.remote_access === 1)) {
+        await agent.call(
+          'databases.remoteAccess',
+          { username: user.username, access: body.remoteAccess ? 'remote' : 'local' },
+          auth,
+        );
+        await store.updateUser(userId, { remote_access: body.remoteAccess ? 1 : 0 });
       }
       const updated = userView(await grantedUser(database, userId));
       return body.generate ? { ...updated, password } : updated;
