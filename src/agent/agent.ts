@@ -40,10 +40,13 @@ export function createAgent(
   });
   // Tests build many agents and ask for versions only where they mean to.
   if (config.env !== 'test') software.warm();
-  const postgres = createPostgresServer(options.postgres ?? defaultPostgresOptions);
+  const mariadbOptions = options.mariadb ?? defaultMariaDbOptions;
+  const postgresOptions = options.postgres ?? defaultPostgresOptions;
+  const postgres = createPostgresServer(postgresOptions);
   const databases = createDatabaseOps({
-    servers: { mariadb: createMariaDbServer(options.mariadb ?? defaultMariaDbOptions), postgresql: postgres },
+    servers: { mariadb: createMariaDbServer(mariadbOptions), postgresql: postgres },
     hba: { file: postgres.hbaFile, errors: postgres.hbaErrors, reload: postgres.reload },
+    dumps: { dataDir: config.dataDir, mariadb: mariadbOptions, postgres: postgresOptions },
   });
   const dispatch = createDispatcher({
     handlers: {
@@ -64,6 +67,8 @@ export function createAgent(
       'databases.grant': databases.grant,
       'databases.revoke': databases.revoke,
       'databases.remoteAccess': databases.remoteAccess,
+      'databases.export': databases.export,
+      'databases.import': databases.import,
     },
     authorizer: createAuthorizer(services.auth),
     onRefused: (op, error) => {

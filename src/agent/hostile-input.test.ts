@@ -46,6 +46,18 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     password: 'Correct-horse-9',
   },
   'databases.grant': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['::1'] },
+  'databases.export': {
+    engine: 'mariadb',
+    name: 'shop',
+    file: '0b0c2a4e-6f1d-4f7e-9a38-3a2f1c9d8e7b-1796000000000.sql.gz',
+  },
+  'databases.import': {
+    engine: 'postgresql',
+    name: 'shop',
+    owner: 'shop_user',
+    upload: '0b0c2a4e-6f1d-4f7e-9a38-3a2f1c9d8e7b',
+    path: '/var/backups/shop.sql.gz',
+  },
   'databases.remoteAccess': { username: 'shop_user', access: 'remote' },
   'databases.revoke': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['10.0.0.1'] },
 };

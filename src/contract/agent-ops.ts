@@ -8,6 +8,8 @@ import {
   softwareVersionSchema,
 } from './software.js';
 import {
+  exportFileNameSchema,
+  importPathSchema,
   charsetSchema,
   collationSchema,
   connectionDetailsSchema,
@@ -178,6 +180,31 @@ function databaseOps() {
       output: ok,
       changesHost: true,
       timeoutMs: 60_000,
+    }),
+    'databases.export': op({
+      input: z
+        .object({ engine: databaseEngineSchema, name: identifierSchema, file: exportFileNameSchema })
+        .strict(),
+      output: z.object({ file: z.string(), sizeBytes: z.number(), durationMs: z.number() }),
+      changesHost: true,
+      timeoutMs: 6 * 60 * 60_000,
+      cancellable: true,
+    }),
+    'databases.import': op({
+      input: z
+        .object({
+          engine: databaseEngineSchema,
+          name: identifierSchema,
+          /** PostgreSQL: the role the dump's objects are created as (the database's owner). */
+          owner: identifierSchema,
+          upload: z.uuid().optional(),
+          path: importPathSchema.optional(),
+        })
+        .strict(),
+      output: z.object({ sizeBytes: z.number(), durationMs: z.number() }),
+      changesHost: true,
+      timeoutMs: 6 * 60 * 60_000,
+      cancellable: true,
     }),
     'databases.revoke': op({
       input: z.object({ ...accountShape, name: identifierSchema }).strict(),

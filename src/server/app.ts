@@ -42,6 +42,8 @@ import { createTaskStore } from './tasks/task-store.js';
 import { databaseRoutes } from './features/databases/routes.js';
 import { createDatabaseService } from './features/databases/service.js';
 import { createDatabaseStore } from './features/databases/store.js';
+import { databaseTransferRoutes } from './features/databases/transfer-routes.js';
+import { createDatabaseTransfers } from './features/databases/transfers.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
@@ -171,12 +173,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(systemRoutes({ agent }));
       await api.register(taskRoutes({ tasks }));
       await api.register(softwareRoutes({ agent, tasks }));
+      const databaseStore = createDatabaseStore(deps.panelDb.db, panel.now);
       await api.register(
-        databaseRoutes({
-          databases: createDatabaseService({
-            store: createDatabaseStore(deps.panelDb.db, panel.now),
+        databaseRoutes({ databases: createDatabaseService({ store: databaseStore, agent, box: panel.box }) }),
+      );
+      await api.register(
+        databaseTransferRoutes({
+          transfers: createDatabaseTransfers({
+            store: databaseStore,
             agent,
-            box: panel.box,
+            tasks,
+            dataDir: config.dataDir,
+            now: panel.now,
           }),
         }),
       );

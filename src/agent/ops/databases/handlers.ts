@@ -4,11 +4,13 @@ import { DiwanError } from '../../../contract/errors.js';
 import type { Handler } from '../../dispatch.js';
 import type { DatabaseServer } from './engine.js';
 import { setRemoteAccess, type HbaTarget } from './pg-hba.js';
+import { createDumps, type DumpDeps } from './dumps.js';
 
 export interface DatabaseOpsDeps {
   servers: Record<DatabaseEngine, DatabaseServer>;
   /** PostgreSQL's pg_hba.conf, where remote access for roles is granted. */
   hba: HbaTarget;
+  dumps: Pick<DumpDeps, 'dataDir' | 'mariadb' | 'postgres'>;
 }
 
 /** Undo steps of a change made of several statements: run newest first when a later step fails. */
@@ -29,6 +31,11 @@ class Undo {
  */
 export function createDatabaseOps(deps: DatabaseOpsDeps) {
   const server = (engine: DatabaseEngine) => deps.servers[engine];
+  const dumps = createDumps({
+    ...deps.dumps,
+    sizeOf: async (engine, name) => (await server(engine).list([name]))[0]?.sizeBytes ?? 0,
+    exists: (engine, name) => server(engine).databaseExists(name),
+  });
 
   async function liveOf(engine: DatabaseEngine, name: string) {
     const [live] = await server(engine).list([name]);
@@ -161,6 +168,10 @@ export function createDatabaseOps(deps: DatabaseOpsDeps) {
     grant,
     revoke,
     remoteAccess,
+    export: (async (raw, context) =>
+      dumps.exportDatabase(raw as AgentInput<'databases.export'>, context)) satisfies Handler,
+    import: (async (raw, context) =>
+      dumps.importDatabase(raw as AgentInput<'databases.import'>, context)) satisfies Handler,
     async close() {
       await Promise.all(Object.values(deps.servers).map((db) => db.close()));
     },
