@@ -11,7 +11,7 @@ import { useMe } from './auth.js';
 import { ErrorState } from './ErrorState.js';
 import { FullPageLoader } from './FullPageLoader.js';
 import { createQueryClient } from './query-client.js';
-import { theme } from './theme.js';
+import { cssVariablesResolver, theme } from './theme.js';
 
 // Everything past the login is loaded once someone has logged in: the login page stays small.
 const Shell = lazy(() => import('./Shell.js').then((m) => ({ default: m.Shell })));
@@ -25,7 +25,7 @@ export function App() {
   return (
     <QueryClientProvider client={queryClient}>
       <DirectionProvider initialDirection={directionOf(i18n.language)} detectDirection={false}>
-        <MantineProvider theme={theme} defaultColorScheme="auto">
+        <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
           <DirectionSync />
           <Notifications position="top-center" />
           <BrowserRouter basename={`/${currentEntrance()}`}>

@@ -26,7 +26,7 @@ import {
 } from '@tabler/icons-react';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import type { Locale } from '../../contract/auth.js';
 import { api, type Me } from '../lib/api.js';
 import { errorMessage } from '../lib/errors.js';
@@ -90,6 +90,8 @@ export function Shell({ me }: { me: Me }) {
             component={Link}
             to={`/${item.path}`}
             label={t(item.label)}
+            // Filled: the light variant's teal text on pale teal is below AA contrast.
+            variant="filled"
             leftSection={<item.icon size={20} aria-hidden />}
             active={location.pathname === `/${item.path}` || location.pathname.startsWith(`/${item.path}/`)}
             aria-current={location.pathname.startsWith(`/${item.path}`) ? 'page' : undefined}
@@ -154,9 +156,14 @@ function ThemeToggle() {
 function UserMenu({ me }: { me: Me }) {
   const { t } = useTranslation();
   const setMe = useSetMe();
+  const navigate = useNavigate();
   const logout = useMutation({
     mutationFn: api.logout,
-    onSettled: () => setMe(null),
+    // The next login starts from the dashboard, whoever logs in.
+    onSettled: () => {
+      void navigate('/');
+      setMe(null);
+    },
   });
   return (
     <Menu position="bottom-end" withinPortal>

@@ -19,7 +19,8 @@ export function useSetMe(): (me: Me | null) => void {
   const client = useQueryClient();
   return (me) => {
     rememberCsrfToken(me?.csrfToken ?? null);
-    if (me === null) client.clear();
     client.setQueryData(ME_KEY, me);
+    // Nothing of the previous user's stays in memory after a logout.
+    if (me === null) client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
   };
 }

@@ -28,7 +28,7 @@ export function ConfirmButton({
   const [opened, { open, close }] = useDisclosure(false);
   return (
     <>
-      <Button color="red" variant="light" {...buttonProps} aria-label={ariaLabel} onClick={open}>
+      <Button color="red" variant="outline" {...buttonProps} aria-label={ariaLabel} onClick={open}>
         {children}
       </Button>
       <Modal opened={opened} onClose={close} title={title} centered>

@@ -21,7 +21,7 @@ import { api, type AuditQuery } from '../../lib/api.js';
 import { formatDateTime } from '../../lib/format.js';
 
 const PAGE_SIZE = 25;
-const OUTCOME_COLORS: Record<string, string> = { success: 'teal', failure: 'red', denied: 'orange' };
+const OUTCOME_COLORS: Record<string, string> = { success: 'teal', failure: 'red', denied: 'violet' };
 
 interface Filters {
   action: string;
@@ -156,7 +156,7 @@ export function AuditPage() {
               </Table.Td>
               <Table.Td className="mono">{entry.target ?? '—'}</Table.Td>
               <Table.Td>
-                <Badge variant="light" color={OUTCOME_COLORS[entry.outcome] ?? 'gray'}>
+                <Badge color={OUTCOME_COLORS[entry.outcome] ?? 'gray'}>
                   {t(`audit.outcomes.${entry.outcome}`, { defaultValue: entry.outcome })}
                 </Badge>
               </Table.Td>

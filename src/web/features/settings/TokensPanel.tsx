@@ -65,7 +65,7 @@ export function TokensPanel() {
             <Table.Tr key={token.id}>
               <Table.Td>{token.name}</Table.Td>
               <Table.Td>
-                <Badge color={token.scope === 'admin' ? 'orange' : 'blue'} variant="light">
+                <Badge color={token.scope === 'admin' ? 'red' : 'blue'}>
                   {t(`tokens.scopes.${token.scope}`)}
                 </Badge>
               </Table.Td>

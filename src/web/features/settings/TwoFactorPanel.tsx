@@ -195,7 +195,7 @@ function DisableTwoFactor({ remaining }: { remaining: number }) {
         <Button
           type="submit"
           color="red"
-          variant="light"
+          variant="outline"
           loading={disable.isPending}
           style={{ alignSelf: 'flex-start' }}
         >
