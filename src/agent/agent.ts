@@ -9,6 +9,9 @@ import type { SoftwareName } from '../contract/software.js';
 import { createSoftwareOps } from './ops/software/handlers.js';
 import { createPackageManager } from './system/packages.js';
 import { createServiceManager } from './system/services.js';
+import { createHostSampler } from './system/host-sampler.js';
+import { createNginx, createPhpFpm } from './system/web-servers.js';
+import { createWebsitesOps } from './ops/websites/handlers.js';
 
 /**
  * The agent's composition root: its operations, and the authorizer that checks every caller against
@@ -23,15 +26,26 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
   });
   // Tests build many agents and ask for versions only where they mean to.
   if (config.env !== 'test') software.warm();
+  const sampler = createHostSampler();
+  const serviceManager = createServiceManager();
+  const websites = createWebsitesOps({
+    layout: config.websites,
+    nginx: createNginx(config.websites, serviceManager),
+    phpFpm: createPhpFpm(config.websites, serviceManager),
+  });
   const dispatch = createDispatcher({
     handlers: {
       'system.ping': system.ping,
       'system.info': system.info,
+      'system.sample': () => sampler.sample(),
       'software.status': software.status,
       'software.install': software.install,
       'software.uninstall': software.uninstall,
       'software.service': software.service,
       'software.logs': software.logs,
+      'websites.apply': websites.apply,
+      'websites.remove': websites.remove,
+      'websites.files': websites.files,
     },
     authorizer: createAuthorizer(services.auth),
     onRefused: (op, error) => {

@@ -36,6 +36,9 @@ import { agentCheck } from './features/health/checks.js';
 import fastifyWebsocket from '@fastify/websocket';
 import { LIVE_MAX_MESSAGE_BYTES } from '../contract/live.js';
 import { liveRoutes } from './features/live/routes.js';
+import { createDashboardHub } from './features/dashboard/hub.js';
+import { websiteRoutes } from './features/websites/routes.js';
+import { createWebsiteStore } from './features/websites/store.js';
 import { taskRoutes } from './features/tasks/routes.js';
 import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
@@ -133,7 +136,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       .sweepStale()
       .catch((error: unknown) => logger.warn({ err: error }, 'cannot sweep stale tasks yet'));
   });
+  const dashboard = createDashboardHub({ agent, logger: app.log });
   app.addHook('onClose', async () => {
+    dashboard.close();
     await tasks.close(config.shutdownTimeoutMs);
     await agent.close();
     await panel.events.close();
@@ -171,7 +176,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(systemRoutes({ agent }));
       await api.register(taskRoutes({ tasks }));
       await api.register(softwareRoutes({ agent, tasks }));
-      await api.register(liveRoutes({ tasks, auth: panel.auth }));
+      await api.register(
+        websiteRoutes({
+          agent,
+          tasks,
+          store: createWebsiteStore(deps.panelDb.db, panel.now),
+          webRoot: config.websites.webRoot,
+        }),
+      );
+      await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard }));
     },
     { prefix: '/api/v1' },
   );

@@ -7,6 +7,7 @@ import * as tasks from './0004-tasks.js';
 import * as twoFactor from './0005-two-factor.js';
 import * as loginThrottle from './0006-login-throttle.js';
 import * as taskOwner from './0007-task-owner.js';
+import * as websites from './0009-websites.js';
 
 /**
  * Every migration, in order. Static imports rather than a directory scan, so the same list works
@@ -21,4 +22,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_two_factor': twoFactor,
   '0006_login_throttle': loginThrottle,
   '0007_task_owner': taskOwner,
+  // 0008 is the databases module's (issue 7), landing from its own branch.
+  '0009_websites': websites,
 };
