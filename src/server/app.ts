@@ -28,6 +28,7 @@ import { authRoutes } from './features/auth/routes.js';
 import { twoFactorRoutes } from './features/auth/two-factor-routes.js';
 import { tokenRoutes } from './features/tokens/routes.js';
 import { entranceRoutes } from './features/entrance/routes.js';
+import { DEFAULT_WEB_DIR, loadSpaFiles } from './features/entrance/spa-files.js';
 import { settingsRoutes } from './features/settings/routes.js';
 import { systemRoutes } from './features/system/routes.js';
 import { inProcessAgent, socketAgent, type AgentClient } from './agent/client.js';
@@ -64,6 +65,8 @@ export interface AppDeps {
   tasks?: TaskRunner;
   /** Readiness checks beyond the database's own (the agent, once it exists). */
   readinessChecks?: ReadinessCheck[];
+  /** The built SPA (`vite build` output); `dist/web` of this package by default. */
+  webDir?: string;
 }
 
 export type DiwanApp = FastifyInstance<
@@ -166,7 +169,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   await registerPerimeter(app, panel.auth, panel.audit);
 
   await app.register(healthRoutes(checks));
-  await app.register(entranceRoutes(panel));
+  await app.register(entranceRoutes({ auth: panel.auth, spa: loadSpaFiles(deps.webDir ?? DEFAULT_WEB_DIR) }));
   await app.register(
     async (api) => {
       await api.register(metaRoutes);
