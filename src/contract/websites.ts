@@ -191,7 +191,7 @@ export const websiteListQuerySchema = z
     type: z.enum(siteTypes).optional(),
     sort: z.enum(['domain', 'type', 'created']).default('domain'),
     order: z.enum(['asc', 'desc']).default('asc'),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })
   .strict();
