@@ -57,11 +57,13 @@ function ask(port: number, host: string, path: string): Promise<Answer> {
 }
 
 /** What the site must answer on `/` to count as live, or why not. Null when it does. */
-function verdictOn(site: SiteRecord, answer: Answer): string | null {
+function verdictOn(site: SiteRecord, answer: Answer, freshRoot: boolean): string | null {
   const { spec } = site;
   if (!site.enabled) return answer.status === 503 ? null : `answered ${answer.status}, not 503`;
   switch (spec.type) {
     case 'static':
+      // A folder made just now holds Diwan's first page: anything but 200 means nginx cannot read it.
+      if (freshRoot) return answer.status === 200 ? null : `answered ${answer.status}, not 200`;
       return answer.status < 500 ? null : `answered ${answer.status}`;
     case 'php':
       return [502, 503, 504].includes(answer.status)
@@ -155,7 +157,9 @@ export function createWebsitesOps(deps: WebsitesDeps) {
 
   /** Diwan's hook in nginx's configuration and its http-level file: written once, kept current. */
   async function ensureBase(undo: Undo): Promise<void> {
-    await mkdir(sitesDirOf(layout), { recursive: true, mode: 0o755 });
+    await mkdir(sitesDirOf(layout), { recursive: true });
+    await chmod(layout.diwanDir, 0o755);
+    await chmod(sitesDirOf(layout), 0o755);
     await write(`${layout.diwanDir}/http.conf`, renderHttp(layout), undo);
     await write(layout.hookFile, renderHook(layout), undo);
   }
@@ -200,7 +204,14 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   }
 
   /** The site's folder: made with a first page when missing, open to nginx and (PHP) its own user. */
-  async function ensureRoot(site: SiteRecord, root: string, owner: PasswdEntry | null, undo: Undo) {
+  /** Returns whether it made the folder (and its first page) just now. */
+  async function ensureRoot(
+    site: SiteRecord,
+    root: string,
+    owner: PasswdEntry | null,
+    undo: Undo,
+  ): Promise<boolean> {
+    let created = false;
     if (!(await exists(root))) {
       // The topmost folder that does not exist yet is what an undo removes.
       let first = root;
@@ -208,10 +219,17 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         first = parent;
         parent = parent.slice(0, parent.lastIndexOf('/'));
       }
-      await mkdir(root, { recursive: true, mode: 0o755 });
+      await mkdir(root, { recursive: true });
       undo.add(`remove ${first}`, () => rm(first, { recursive: true, force: true }));
-      await writeFile(`${root}/index.html`, DEFAULT_INDEX(site.spec.domains[0]!), { mode: 0o644 });
-      if (owner) await chown(`${root}/index.html`, owner.uid, owner.gid);
+      // Modes set outright: the process's umask (077 for the agent) must not decide what nginx reads.
+      for (let dir = root; dir.length >= first.length; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+        await chmod(dir, 0o755);
+      }
+      const index = `${root}/index.html`;
+      await writeFile(index, DEFAULT_INDEX(site.spec.domains[0]!));
+      await chmod(index, 0o644);
+      if (owner) await chown(index, owner.uid, owner.gid);
+      created = true;
     }
     if (owner) {
       // The site's user owns its files; nginx reads them through the group; other sites cannot.
@@ -219,6 +237,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
       await chown(root, owner.uid, nginxUser?.gid ?? owner.gid);
       await chmod(root, 0o750);
     }
+    return created;
   }
 
   async function ensurePhpState(site: SiteRecord, owner: PasswdEntry, undo: Undo): Promise<void> {
@@ -232,7 +251,12 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   }
 
   /** Asks the site until it answers as intended or the deadline passes. */
-  async function check(site: SiteRecord, nonce: string, context: OpContext): Promise<string | null> {
+  async function check(
+    site: SiteRecord,
+    nonce: string,
+    freshRoot: boolean,
+    context: OpContext,
+  ): Promise<string | null> {
     const host = site.spec.domains[0]!.replace(/^\*\./, 'diwan-check.');
     const deadline = Date.now() + CHECK_DEADLINE_MS;
     let problem = 'nginx does not serve the new configuration';
@@ -241,7 +265,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         const probe = await ask(layout.httpPort, host, checkPath(nonce));
         if (probe.status === 204) {
           const answer = await ask(layout.httpPort, host, '/');
-          const verdict = verdictOn(site, answer);
+          const verdict = verdictOn(site, answer, freshRoot);
           if (verdict === null) {
             context.emit({ kind: 'log', stream: 'info', line: `http://${host}/ answered ${answer.status}` });
             return site.spec.type === 'proxy' && [502, 504].includes(answer.status)
@@ -306,7 +330,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
             owner = await ensureSiteUser(site, root!, undo);
             await ensurePhpState(site, owner, undo);
           }
-          if (root !== null) await ensureRoot(site, root, owner, undo);
+          const freshRoot = root !== null && (await ensureRoot(site, root, owner, undo));
 
           // PHP pools: this version's written, any other version's removed (a version change).
           const wanted = site.spec.type === 'php' ? site.spec.phpVersion : null;
@@ -336,7 +360,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           reloads.add('nginx');
           await deps.nginx.reload();
           info(context, 'nginx reloaded');
-          note = await check(site, nonce, context);
+          note = await check(site, nonce, freshRoot, context);
           if (note) context.emit({ kind: 'log', stream: 'stderr', line: note });
         });
         return { root, note };
