@@ -10,6 +10,7 @@ import { createSoftwareOps } from './ops/software/handlers.js';
 import { createPackageManager } from './system/packages.js';
 import { createServiceManager } from './system/services.js';
 import { createDatabaseOps } from './ops/databases/handlers.js';
+import { createRedisOps } from './ops/redis/handlers.js';
 import { createMariaDbServer, defaultMariaDbOptions, type MariaDbOptions } from './ops/databases/mariadb.js';
 import {
   createPostgresServer,
@@ -21,6 +22,8 @@ import {
 export interface AgentOptions {
   mariadb?: MariaDbOptions;
   postgres?: PostgresOptions;
+  /** The Redis whose password the panel manages: its config file, and its init unit or a restart. */
+  redis?: { configPath?: string; unit?: string; restart?: () => Promise<void> };
 }
 
 /**
@@ -33,8 +36,9 @@ export function createAgent(
   options: AgentOptions = {},
 ) {
   const services = createPanelServices(config, { panelDb: deps.panelDb, verifyOnly: true }, deps.logger);
+  const serviceManager = createServiceManager();
   const software = createSoftwareOps({
-    services: createServiceManager(),
+    services: serviceManager,
     packages: packageManagerOrNone(),
     protectedNames: panelDependencies(config),
   });
@@ -47,6 +51,14 @@ export function createAgent(
     servers: { mariadb: createMariaDbServer(mariadbOptions), postgresql: postgres },
     hba: { file: postgres.hbaFile, errors: postgres.hbaErrors, reload: postgres.reload },
     dumps: { dataDir: config.dataDir, mariadb: mariadbOptions, postgres: postgresOptions },
+  });
+  const redisUnit = options.redis?.unit ?? 'redis-server';
+  const redis = createRedisOps({
+    target: {
+      configPath: options.redis?.configPath ?? '/etc/redis/redis.conf',
+      restart: options.redis?.restart ?? (() => serviceManager.restart(redisUnit)),
+    },
+    usedByPanel: panelDependencies(config).has('redis'),
   });
   const dispatch = createDispatcher({
     handlers: {
@@ -69,6 +81,8 @@ export function createAgent(
       'databases.remoteAccess': databases.remoteAccess,
       'databases.export': databases.export,
       'databases.import': databases.import,
+      'redis.status': redis.status,
+      'redis.setPassword': redis.setPassword,
     },
     authorizer: createAuthorizer(services.auth),
     onRefused: (op, error) => {

@@ -43,6 +43,7 @@ import { databaseRoutes } from './features/databases/routes.js';
 import { createDatabaseService } from './features/databases/service.js';
 import { createDatabaseStore } from './features/databases/store.js';
 import { databaseTransferRoutes } from './features/databases/transfer-routes.js';
+import { redisRoutes } from './features/redis/routes.js';
 import { createDatabaseTransfers } from './features/databases/transfers.js';
 
 export interface AppDeps {
@@ -188,6 +189,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
           }),
         }),
       );
+      await api.register(redisRoutes({ agent }));
       await api.register(liveRoutes({ tasks, auth: panel.auth }));
     },
     { prefix: '/api/v1' },

@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
-import { dropLeftovers, postgresTcp, serverState, uniqueName } from './servers.js';
+import { dropLeftovers, postgresTcp, runPrefix, serverState, uniqueName } from './servers.js';
 
 // Databases through the API against the real MariaDB and PostgreSQL of this machine. No skip: a test
 // that needs a server fails when the server is not there.
@@ -254,14 +254,20 @@ describe('hostile names and passwords', () => {
   /** Everything on both servers, but the panel databases other test files make meanwhile. */
   const wholeServers = async () => {
     const state = await serverState('');
-    const mine = (name: string) => !name.startsWith('diwan_t_');
+    // Other test files make panel databases (diwan_t_…) and their own (dwt<hex>_…) meanwhile; what
+    // this file would have made carries its own prefix, so it still counts.
+    const mine = (name: string) =>
+      !name.startsWith('diwan_t_') && !(/^dwt[0-9a-f]{6}_/.test(name) && !name.startsWith(`${runPrefix}_`));
     return {
       mariadb: {
         databases: state.mariadb.databases.filter(mine),
-        users: state.mariadb.users,
+        users: state.mariadb.users.filter(mine),
         grants: state.mariadb.grants.filter(mine),
       },
-      postgresql: { databases: state.postgresql.databases.filter(mine), roles: state.postgresql.roles },
+      postgresql: {
+        databases: state.postgresql.databases.filter(mine),
+        roles: state.postgresql.roles.filter(mine),
+      },
     };
   };
 
