@@ -1,3 +1,4 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
 // The app-level tests (everything built on buildTestApp) run again with the panel database on
@@ -22,7 +23,21 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['src/web/**'] },
+      },
+      // The SPA's own tests: components in a DOM (happy-dom), queried by role as a user finds them.
+      {
+        extends: true,
+        plugins: [react()],
+        test: {
+          name: 'web',
+          include: ['src/web/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+          setupFiles: ['src/web/test/setup.ts'],
+        },
+      },
       ...Object.entries(serverDialects).map(([name, url]) => ({
         extends: true as const,
         test: { name, include: appLevelTests, env: { DIWAN_DATABASE_URL: url } },

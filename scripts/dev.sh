@@ -12,4 +12,7 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   npm ci --no-audit --no-fund
 fi
 
+# The web interface (src/web) is served from its build: rebuild it when a source changed.
+bash scripts/lib/web-build.sh
+
 exec node bin/diwan.js serve "$@"

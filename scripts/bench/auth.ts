@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, median, pinToCore, startAndWait, stop, verdict } from './support.js';
+import { freePort, median, pinToCore, productionEnv, startAndWait, stop, verdict } from './support.js';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' } } });
 const seconds = Number(values.duration);
@@ -25,15 +25,9 @@ const diwanBin = join(root, 'bin', 'diwan.js');
 console.log('building dist/ …');
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 const port = await freePort();
-const env: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH,
-  DIWAN_USE_DIST: '1',
-  DIWAN_ENV: 'production',
-  DIWAN_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-  DIWAN_DATA_DIR: mkdtempSync(join(tmpdir(), 'diwan-bench-auth-')),
-  DIWAN_PORT: String(port),
+const env = productionEnv(mkdtempSync(join(tmpdir(), 'diwan-bench-auth-')), port, {
   DIWAN_TRUSTED_PROXIES: '127.0.0.1',
-};
+});
 const cli = (args: string[]) =>
   execFileSync(process.execPath, [diwanBin, ...args], { env, encoding: 'utf8' });
 cli(['migrate', 'up']);

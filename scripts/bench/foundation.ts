@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, median, pinToCore, rssMb, startAndWait, stop, verdict } from './support.js';
+import { freePort, median, pinToCore, productionEnv, rssMb, startAndWait, stop, verdict } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,16 +40,8 @@ console.log('building dist/ (what production runs) …');
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 
 const dataDir = mkdtempSync(join(tmpdir(), 'diwan-bench-'));
-const diwanEnv = (port: number): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH,
-  DIWAN_USE_DIST: '1',
-  DIWAN_ENV: 'production',
-  DIWAN_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-  DIWAN_DATA_DIR: dataDir,
-  DIWAN_PORT: String(port),
-  DIWAN_LOG_LEVEL: 'info',
-  DIWAN_AGENT_SOCKET: join(dataDir, 'agent.sock'),
-});
+const diwanEnv = (port: number) =>
+  productionEnv(dataDir, port, { DIWAN_LOG_LEVEL: 'info', DIWAN_AGENT_SOCKET: join(dataDir, 'agent.sock') });
 execFileSync(process.execPath, [diwanBin, 'migrate', 'up'], { env: diwanEnv(1), stdio: 'ignore' });
 // Production topology: the agent runs beside the web tier (/readyz waits for it).
 const agentProcess = spawn(process.execPath, [diwanBin, 'agent'], { env: diwanEnv(1), stdio: 'ignore' });

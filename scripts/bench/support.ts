@@ -83,3 +83,20 @@ export function median(values: number[]): number {
 export function verdict(ok: boolean): string {
   return ok ? 'meets target' : 'MISSES target';
 }
+
+/** The environment of a production-mode Diwan under bench: dist/, a throwaway data dir, a port. */
+export function productionEnv(
+  dataDir: string,
+  port: number,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    DIWAN_USE_DIST: '1',
+    DIWAN_ENV: 'production',
+    DIWAN_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    DIWAN_DATA_DIR: dataDir,
+    DIWAN_PORT: String(port),
+    ...extra,
+  };
+}

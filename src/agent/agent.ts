@@ -9,6 +9,9 @@ import type { SoftwareName } from '../contract/software.js';
 import { createSoftwareOps } from './ops/software/handlers.js';
 import { createPackageManager } from './system/packages.js';
 import { createServiceManager } from './system/services.js';
+import { createHostSampler } from './system/host-sampler.js';
+import { createNginx, createPhpFpm } from './system/web-servers.js';
+import { createWebsitesOps } from './ops/websites/handlers.js';
 import { createDatabaseOps } from './ops/databases/handlers.js';
 import { createRedisOps } from './ops/redis/handlers.js';
 import { createMariaDbServer, defaultMariaDbOptions, type MariaDbOptions } from './ops/databases/mariadb.js';
@@ -36,14 +39,20 @@ export function createAgent(
   options: AgentOptions = {},
 ) {
   const services = createPanelServices(config, { panelDb: deps.panelDb, verifyOnly: true }, deps.logger);
-  const serviceManager = createServiceManager();
   const software = createSoftwareOps({
-    services: serviceManager,
+    services: createServiceManager(),
     packages: packageManagerOrNone(),
     protectedNames: panelDependencies(config),
   });
   // Tests build many agents and ask for versions only where they mean to.
   if (config.env !== 'test') software.warm();
+  const sampler = createHostSampler();
+  const serviceManager = createServiceManager();
+  const websites = createWebsitesOps({
+    layout: config.websites,
+    nginx: createNginx(config.websites, serviceManager),
+    phpFpm: createPhpFpm(config.websites, serviceManager),
+  });
   const mariadbOptions = options.mariadb ?? defaultMariaDbOptions;
   const postgresOptions = options.postgres ?? defaultPostgresOptions;
   const postgres = createPostgresServer(postgresOptions);
@@ -64,11 +73,15 @@ export function createAgent(
     handlers: {
       'system.ping': system.ping,
       'system.info': system.info,
+      'system.sample': () => sampler.sample(),
       'software.status': software.status,
       'software.install': software.install,
       'software.uninstall': software.uninstall,
       'software.service': software.service,
       'software.logs': software.logs,
+      'websites.apply': websites.apply,
+      'websites.remove': websites.remove,
+      'websites.files': websites.files,
       'databases.list': databases.list,
       'databases.create': databases.create,
       'databases.alter': databases.alter,

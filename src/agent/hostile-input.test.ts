@@ -9,11 +9,32 @@ import { createDispatcher, type Handlers } from './dispatch.js';
 const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
   'system.ping': {},
   'system.info': {},
+  'system.sample': {},
   'software.status': {},
   'software.install': { name: 'fail2ban' },
   'software.uninstall': { name: 'php-fpm', version: '8.2' },
   'software.service': { name: 'nginx', action: 'reload' },
   'software.logs': { name: 'nginx', lines: 10 },
+  'websites.apply': {
+    site: {
+      id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b',
+      enabled: true,
+      spec: { type: 'proxy', domains: ['example.com'], upstream: 'http://127.0.0.1:3000' },
+    },
+  },
+  'websites.remove': {
+    site: {
+      id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b',
+      enabled: true,
+      spec: {
+        type: 'redirect',
+        domains: ['example.com'],
+        redirect: { to: 'https://example.org', code: 301, keepPath: true },
+      },
+    },
+    keepFiles: true,
+  },
+  'websites.files': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b' },
   'databases.list': { engine: 'mariadb', names: ['shop'] },
   'databases.create': {
     engine: 'mariadb',
@@ -95,6 +116,37 @@ const wrongTypes: unknown[] = [
   { $gt: '' },
 ];
 
+type Path = (string | number)[];
+
+/** Every path to a string, number or boolean inside an input. */
+function leafPaths(value: unknown, path: Path = []): Path[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => leafPaths(item, [...path, index]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([key, item]) => leafPaths(item, [...path, key]));
+  return [path];
+}
+
+function leafAt(value: unknown, path: Path): unknown {
+  return path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], value);
+}
+
+function withLeaf(value: unknown, path: Path, leaf: unknown): Record<string, unknown> {
+  const copy = structuredClone(value) as Record<string | number, unknown>;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path.at(-1)!] = leaf;
+  return copy;
+}
+
+/**
+ * Hostile strings that are, in one place, a legitimate value: a plain http URL is a fine upstream or
+ * redirect target (the corpus lists it as hostile where a domain is expected).
+ */
+function harmless(path: Path, value: unknown): boolean {
+  const field = path.at(-1);
+  return (field === 'upstream' || field === 'to') && value === 'http://a.com';
+}
+
 function recordingHandlers(calls: string[]): Handlers {
   return Object.fromEntries(
     Object.keys(agentOps).map((name) => [
@@ -131,9 +183,18 @@ describe('every agent operation refuses hostile input before anything runs', () 
 
     it(`${name}: each field with hostile strings and wrong types, and unknown fields`, async () => {
       const attempts: Record<string, unknown>[] = [];
+      const strings = name.startsWith('software.') ? [...hostileStrings, ...notInCatalog] : hostileStrings;
       for (const field of fields) {
-        const strings = name.startsWith('software.') ? [...hostileStrings, ...notInCatalog] : hostileStrings;
-        for (const value of [...strings, ...wrongTypes]) attempts.push({ ...valid, [field]: value });
+        for (const value of [...strings, ...wrongTypes]) {
+          if (valid[field] !== value) attempts.push({ ...valid, [field]: value });
+        }
+      }
+      // Nested fields too (a site's domains, upstream, redirect target…), one leaf at a time.
+      for (const path of leafPaths(valid).filter((p) => p.length > 1)) {
+        for (const value of [...hostileStrings, ...wrongTypes]) {
+          if (harmless(path, value) || leafAt(valid, path) === value) continue;
+          attempts.push(withLeaf(valid, path, value));
+        }
       }
       attempts.push(
         { ...valid, command: 'id' },
@@ -145,7 +206,7 @@ describe('every agent operation refuses hostile input before anything runs', () 
           () => 'ran',
           (error: unknown) => (error instanceof DiwanError ? error.code : String(error)),
         );
-        expect(outcome, `${name} ${JSON.stringify(input).slice(0, 120)}`).toBe('DIWAN_E_VALIDATION');
+        expect(outcome, `${name} ${JSON.stringify(input).slice(0, 400)}`).toBe('DIWAN_E_VALIDATION');
       }
       expect(calls).toEqual([]);
     });

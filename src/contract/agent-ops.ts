@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { dashboardSampleSchema } from './dashboard.js';
+import { siteRecordSchema } from './websites.js';
 import {
   serviceActions,
   softwareListSchema,
@@ -246,6 +248,13 @@ export const agentOps = {
     changesHost: false,
     timeoutMs: 5_000,
   }),
+  /** The dashboard's figures; one sampler in the agent serves every caller. */
+  'system.sample': op({
+    input: z.object({}).strict(),
+    output: dashboardSampleSchema,
+    changesHost: false,
+    timeoutMs: 5_000,
+  }),
   'software.status': op({
     input: z.object({}).strict(),
     output: softwareListSchema,
@@ -283,6 +292,28 @@ export const agentOps = {
     changesHost: false,
     adminOnly: true,
     timeoutMs: 15_000,
+  }),
+  /** Renders a site, writes it, checks and reloads nginx (and PHP-FPM), then asks the site. Whole or nothing. */
+  'websites.apply': op({
+    input: z.object({ site: siteRecordSchema }).strict(),
+    output: z.object({ root: z.string().nullable(), note: z.string().nullable() }),
+    changesHost: true,
+    timeoutMs: 120_000,
+  }),
+  /** Takes a site out of nginx and PHP-FPM, removes its user, and its files unless kept. */
+  'websites.remove': op({
+    input: z.object({ site: siteRecordSchema, keepFiles: z.boolean() }).strict(),
+    output: z.object({ removedFiles: z.boolean() }),
+    changesHost: true,
+    timeoutMs: 120_000,
+  }),
+  /** The configuration files of a site as they are on disk (read-only view, drift). */
+  'websites.files': op({
+    input: z.object({ id: z.uuid() }).strict(),
+    output: z.object({ files: z.array(z.object({ path: z.string(), content: z.string() })) }),
+    changesHost: false,
+    timeoutMs: 10_000,
+    adminOnly: true,
   }),
   ...databaseOps(),
 };

@@ -25,6 +25,14 @@ export const loginBodySchema = z.object({
   entrance: z.string().max(64),
 });
 
+/** The languages of the interface; a user's choice is kept with the user. */
+export const supportedLocales = ['en', 'ar'] as const;
+export const localeSchema = z.enum(supportedLocales);
+export type Locale = z.infer<typeof localeSchema>;
+
+/** What a user may change about themselves with `PATCH /api/v1/auth/me` (null: follow the browser). */
+export const mePatchSchema = z.object({ locale: localeSchema.nullable() }).strict();
+
 export const meSchema = z
   .object({
     user: z.object({

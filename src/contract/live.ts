@@ -1,23 +1,30 @@
 import { z } from 'zod';
+import { dashboardSampleSchema } from './dashboard.js';
 import { taskUpdateSchema } from './tasks.js';
 
 /**
  * The one WebSocket a browser tab opens (`GET /api/v1/live`): typed channels multiplexed on it.
- * Channels now: `task` (a task's state and its log, from the first line). Later: dashboard
- * figures, terminals.
+ * Channels now: `task` (a task's state and its log, from the first line) and `dashboard` (the host's
+ * figures: the last 5 minutes at once, then a sample every 2 s). Later: terminals.
  */
-export const liveClientMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribe'), channel: z.literal('task'), id: z.uuid() }),
-  z.object({ type: z.literal('unsubscribe'), channel: z.literal('task'), id: z.uuid() }),
+export const liveClientMessageSchema = z.union([
+  z.object({ type: z.enum(['subscribe', 'unsubscribe']), channel: z.literal('task'), id: z.uuid() }).strict(),
+  z.object({ type: z.enum(['subscribe', 'unsubscribe']), channel: z.literal('dashboard') }).strict(),
 ]);
 export type LiveClientMessage = z.infer<typeof liveClientMessageSchema>;
 
-export const liveServerMessageSchema = z.discriminatedUnion('type', [
+export const liveServerMessageSchema = z.union([
   z.object({
     type: z.literal('update'),
     channel: z.literal('task'),
     id: z.string(),
     update: taskUpdateSchema,
+  }),
+  /** The first message after subscribing holds the last 5 minutes; later ones one new sample. */
+  z.object({
+    type: z.literal('update'),
+    channel: z.literal('dashboard'),
+    samples: z.array(dashboardSampleSchema),
   }),
   z.object({
     type: z.literal('error'),

@@ -28,6 +28,7 @@ import { authRoutes } from './features/auth/routes.js';
 import { twoFactorRoutes } from './features/auth/two-factor-routes.js';
 import { tokenRoutes } from './features/tokens/routes.js';
 import { entranceRoutes } from './features/entrance/routes.js';
+import { DEFAULT_WEB_DIR, loadSpaFiles } from './features/entrance/spa-files.js';
 import { settingsRoutes } from './features/settings/routes.js';
 import { systemRoutes } from './features/system/routes.js';
 import { inProcessAgent, socketAgent, type AgentClient } from './agent/client.js';
@@ -35,6 +36,9 @@ import { agentCheck } from './features/health/checks.js';
 import fastifyWebsocket from '@fastify/websocket';
 import { LIVE_MAX_MESSAGE_BYTES } from '../contract/live.js';
 import { liveRoutes } from './features/live/routes.js';
+import { createDashboardHub } from './features/dashboard/hub.js';
+import { websiteRoutes } from './features/websites/routes.js';
+import { createWebsiteStore } from './features/websites/store.js';
 import { taskRoutes } from './features/tasks/routes.js';
 import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
@@ -62,6 +66,8 @@ export interface AppDeps {
   tasks?: TaskRunner;
   /** Readiness checks beyond the database's own (the agent, once it exists). */
   readinessChecks?: ReadinessCheck[];
+  /** The built SPA (`vite build` output); `dist/web` of this package by default. */
+  webDir?: string;
 }
 
 export type DiwanApp = FastifyInstance<
@@ -136,7 +142,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       .sweepStale()
       .catch((error: unknown) => logger.warn({ err: error }, 'cannot sweep stale tasks yet'));
   });
+  const dashboard = createDashboardHub({ agent, logger: app.log });
   app.addHook('onClose', async () => {
+    dashboard.close();
     await tasks.close(config.shutdownTimeoutMs);
     await agent.close();
     await panel.events.close();
@@ -162,7 +170,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
   await registerPerimeter(app, panel.auth, panel.audit);
 
   await app.register(healthRoutes(checks));
-  await app.register(entranceRoutes(panel));
+  await app.register(entranceRoutes({ auth: panel.auth, spa: loadSpaFiles(deps.webDir ?? DEFAULT_WEB_DIR) }));
   await app.register(
     async (api) => {
       await api.register(metaRoutes);
@@ -174,6 +182,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(systemRoutes({ agent }));
       await api.register(taskRoutes({ tasks }));
       await api.register(softwareRoutes({ agent, tasks }));
+      await api.register(
+        websiteRoutes({
+          agent,
+          tasks,
+          store: createWebsiteStore(deps.panelDb.db, panel.now),
+          webRoot: config.websites.webRoot,
+        }),
+      );
+      await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard }));
       const databaseStore = createDatabaseStore(deps.panelDb.db, panel.now);
       await api.register(
         databaseRoutes({ databases: createDatabaseService({ store: databaseStore, agent, box: panel.box }) }),
@@ -190,7 +207,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
         }),
       );
       await api.register(redisRoutes({ agent }));
-      await api.register(liveRoutes({ tasks, auth: panel.auth }));
     },
     { prefix: '/api/v1' },
   );

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { buildApp, type DiwanApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config/load.js';
@@ -16,6 +17,8 @@ import { createAgent, type AgentOptions } from '../../src/agent/agent.js';
 import { inProcessAgent } from '../../src/server/agent/client.js';
 import { createTaskRunner, type TaskRunner } from '../../src/server/tasks/task-runner.js';
 import { createTaskStore } from '../../src/server/tasks/task-store.js';
+
+export const FIXTURE_WEB_DIR = fileURLToPath(new URL('../fixtures/web', import.meta.url));
 
 /** Every log line the app wrote, as parsed JSON, so tests can assert on logs (and on what is absent). */
 export class LogCapture extends Writable {
@@ -152,6 +155,8 @@ export async function buildTestApp(
     services,
     tasks,
     agent: inProcessAgent(agent.dispatch, agent.close),
+    // A tiny stand-in for the built SPA: the perimeter's tests need no `vite build`.
+    webDir: FIXTURE_WEB_DIR,
   });
   return {
     app,

@@ -6,8 +6,6 @@ import {
   tokenHeaders,
   type TestApp,
 } from '../../../test/support/app.js';
-import { Script } from 'node:vm';
-import { loginJs } from '../features/entrance/login-page.js';
 import { routesOf } from '../http/route-table.js';
 import { hashPassword } from './passwords.js';
 
@@ -30,8 +28,8 @@ const PUBLIC = [
   // The security entrance: the page exists only at the secret path; any other segment is the plain 404.
   'GET /:entrance',
   'HEAD /:entrance',
-  'GET /:entrance/:file',
-  'HEAD /:entrance/:file',
+  'GET /:entrance/*',
+  'HEAD /:entrance/*',
 ];
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -142,21 +140,29 @@ describe('route walk', () => {
 });
 
 describe('security entrance', () => {
-  it('serves the login page only at the entrance, in English or Arabic', async () => {
+  it('serves the web interface only at the entrance, in English or Arabic', async () => {
     current = await buildTestApp();
     const entrance = (await current.services.security.current()).entrance;
     const page = await current.app.inject({ method: 'GET', url: `/${entrance}` });
     expect(page.statusCode).toBe(200);
+    expect(page.headers['cache-control']).toBe('no-store');
     expect(page.body).toContain('<html lang="en" dir="ltr">');
     expect(page.body).not.toMatch(/<script>/); // no inline script: the CSP forbids it
+    // Asset URLs are rewritten under this entrance.
+    expect(page.body).toContain(`src="/${entrance}/assets/index-Fx7a1b2c.js"`);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     const arabic = await current.app.inject({
       method: 'GET',
       url: `/${entrance}`,
       headers: { 'accept-language': 'ar-SA,ar;q=0.9' },
     });
     expect(arabic.body).toContain('<html lang="ar" dir="rtl">');
-    expect(arabic.body).toContain('تسجيل الدخول');
-    expect((await current.app.inject({ method: 'GET', url: `/${entrance}/login.js` })).statusCode).toBe(200);
+    // Client-side routes get the same page.
+    for (const route of ['settings', 'settings/tokens', 'audit']) {
+      const response = await current.app.inject({ method: 'GET', url: `/${entrance}/${route}` });
+      expect(response.statusCode, route).toBe(200);
+      expect(response.body, route).toContain('<div id="root">');
+    }
     for (const url of [`/${entrance}x`, `/${entrance}/other.js`, '/login', `/${entrance.slice(0, -1)}`]) {
       const response = await current.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(404);
@@ -164,16 +170,28 @@ describe('security entrance', () => {
     }
   });
 
-  it('serves a login script that parses, with its messages in both languages', () => {
-    expect(() => new Script(loginJs)).not.toThrow();
-    for (const key of [
-      'DIWAN_E_UNAUTHORIZED',
-      'DIWAN_E_LOCKED_OUT',
-      'DIWAN_E_TOTP_REQUIRED',
-      'currentPassword',
-      'newPassword',
+  it('serves hashed assets under the entrance only, cached for long', async () => {
+    current = await buildTestApp();
+    const entrance = (await current.services.security.current()).entrance;
+    const asset = await current.app.inject({ method: 'GET', url: `/${entrance}/assets/index-Fx7a1b2c.js` });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(asset.body).toContain('fixture');
+    const reference = await current.app.inject({ method: 'GET', url: '/no/such/path' });
+    for (const url of [
+      '/wrong-entrance/assets/index-Fx7a1b2c.js',
+      `/${entrance.slice(0, -1)}/assets/index-Fx7a1b2c.js`,
+      '/assets/index-Fx7a1b2c.js',
+      `/${entrance}/assets/missing-0000.js`,
+      `/${entrance}/assets/../index.html`,
+      `/${entrance}/assets/%2e%2e%2findex.html`,
+      `/${entrance}/index.html`,
     ]) {
-      expect(loginJs).toMatch(new RegExp(`${key}: ar\\s*\\?\\s*'[^']*[\\u0600-\\u06FF]`));
+      const response = await current.app.inject({ method: 'GET', url, remoteAddress: '203.0.113.7' });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.body, url).toBe('Not Found\n');
+      expect(Object.keys(response.headers).sort(), url).toEqual(Object.keys(reference.headers).sort());
     }
   });
 

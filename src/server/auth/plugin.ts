@@ -54,6 +54,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 const PASSWORD_CHANGE_ROUTES = new Set([
   'GET /api/v1/auth/me',
   'HEAD /api/v1/auth/me',
+  // The language of the page that asks for the new password.
+  'PATCH /api/v1/auth/me',
   'POST /api/v1/auth/password',
   'POST /api/v1/auth/logout',
 ]);

@@ -53,6 +53,9 @@ export function createUsersStore(db: Kysely<Database>, now: () => number) {
         .where('id', '=', id)
         .execute();
     },
+    async setLocale(id: string, locale: string | null): Promise<void> {
+      await db.updateTable('users').set({ locale, updated_at: now() }).where('id', '=', id).execute();
+    },
     /** Stores a sealed TOTP secret; `enabled` false while the user has not confirmed a code yet. */
     async setTotp(
       id: string,

@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { parseDatabaseUrl } from '../db/url.js';
 import { parseEnvFile } from './env-file.js';
 import { detectEnvironment, type DetectedEnvironment } from './environment.js';
-import { logLevels, type Config, type ConfigIssue, type DiwanEnv, type LogLevel } from './types.js';
+import {
+  logLevels,
+  type Config,
+  type ConfigIssue,
+  type DiwanEnv,
+  type LogLevel,
+  type WebsitesConfig,
+} from './types.js';
 
 export const DEFAULT_PORT = 8686;
 export const MIN_SECRET_BYTES = 32;
@@ -28,6 +35,7 @@ export const knownVariables = [
   'DIWAN_BODY_LIMIT',
   'DIWAN_SHUTDOWN_TIMEOUT',
   'DIWAN_CONFIG',
+  'DIWAN_WEB_ROOT',
 ] as const;
 
 export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -183,6 +191,17 @@ export function loadConfig(options: LoadOptions = {}): LoadResult {
       (env === 'production' ? '/run/diwan/agent.sock' : join(dataDir, 'agent.sock')),
   );
 
+  const webRoot = read('DIWAN_WEB_ROOT') ?? '/var/www';
+  if (
+    !/^\/[A-Za-z0-9._/-]*$/.test(webRoot) ||
+    webRoot.split('/').some((part) => part === '..' || part === '.')
+  ) {
+    issues.push({
+      variable: 'DIWAN_WEB_ROOT',
+      message: 'must be an absolute path of letters, digits, dots, dashes and underscores',
+    });
+  }
+
   issues.push(...file.issues);
   if (!database.ok) return { config: null, issues, warnings, environment };
   const config: Config = {
@@ -199,9 +218,28 @@ export function loadConfig(options: LoadOptions = {}): LoadResult {
     metricsToken,
     bodyLimit,
     shutdownTimeoutMs,
+    websites: debianWebsites(webRoot.replace(/\/+$/, '') || '/'),
     sources: { file: file.path },
   };
   return { config, issues, warnings, environment };
+}
+
+/** Debian's and Ubuntu's layout for nginx and PHP-FPM. */
+export function debianWebsites(webRoot: string): WebsitesConfig {
+  return {
+    webRoot,
+    nginxBinary: '/usr/sbin/nginx',
+    nginxConf: '/etc/nginx/nginx.conf',
+    nginxDir: '/etc/nginx',
+    diwanDir: '/etc/nginx/diwan',
+    hookFile: '/etc/nginx/conf.d/diwan.conf',
+    httpPort: 80,
+    logDir: '/var/log/nginx',
+    nginxUser: 'www-data',
+    phpDir: '/etc/php',
+    phpRunDir: '/run/php',
+    phpStateDir: '/var/lib/php/diwan',
+  };
 }
 
 function isKnown(key: string): boolean {

@@ -16,6 +16,35 @@ export interface DatabaseConfig {
   poolSize: number;
 }
 
+/**
+ * Where websites live on this host. Debian's layout by default; only the web root is a setting
+ * (`DIWAN_WEB_ROOT`), the rest is fixed by the distro and changed only by tests, which run their own
+ * nginx and php-fpm in a temporary directory.
+ */
+export interface WebsitesConfig {
+  /** Site files go under it (default /var/www). */
+  webRoot: string;
+  nginxBinary: string;
+  /** nginx's main file: what `nginx -t` checks and `nginx -s reload` signals. */
+  nginxConf: string;
+  /** nginx's own directory, for fastcgi_params. */
+  nginxDir: string;
+  /** Diwan's directory of nginx files: http.conf and sites/<id>.conf. */
+  diwanDir: string;
+  /** The one line Diwan adds to nginx's configuration: a file inside http {} that includes http.conf. */
+  hookFile: string;
+  httpPort: number;
+  logDir: string;
+  /** The user nginx's workers run as (PHP sockets and site roots open to it). */
+  nginxUser: string;
+  /** /etc/php: <version>/fpm/php-fpm.conf and <version>/fpm/pool.d. */
+  phpDir: string;
+  /** Where PHP sites' FastCGI sockets go. */
+  phpRunDir: string;
+  /** Per-site temporary files and sessions of PHP sites. */
+  phpStateDir: string;
+}
+
 export interface Config {
   env: DiwanEnv;
   host: string;
@@ -35,6 +64,7 @@ export interface Config {
   bodyLimit: number;
   /** How long a SIGTERM waits for in-flight requests before closing anyway. */
   shutdownTimeoutMs: number;
+  websites: WebsitesConfig;
   /** Where the values came from, for `diwan config check`. */
   sources: { file: string | null };
 }

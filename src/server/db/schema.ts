@@ -128,6 +128,27 @@ export interface LoginThrottleTable {
   locked_until: Millis | null;
 }
 
+export interface WebsitesTable {
+  id: string;
+  /** 'static' | 'php' | 'proxy' | 'redirect' */
+  type: string;
+  primary_domain: string;
+  /** Absolute folder of a static or PHP site. */
+  root: string | null;
+  /** The contract's SiteSpec as JSON. */
+  spec: JsonText;
+  enabled: Generated<Flag>;
+  created_by: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface WebsiteDomainsTable {
+  /** Lower case, punycode. */
+  domain: string;
+  website_id: string;
+}
+
 export interface DatabasesTable {
   id: string;
   engine: 'mariadb' | 'postgresql';
@@ -170,6 +191,8 @@ export interface Database {
   task_logs: TaskLogsTable;
   recovery_codes: RecoveryCodesTable;
   login_throttle: LoginThrottleTable;
+  websites: WebsitesTable;
+  website_domains: WebsiteDomainsTable;
   databases: DatabasesTable;
   database_users: DatabaseUsersTable;
   database_grants: DatabaseGrantsTable;

@@ -8,6 +8,7 @@ import * as twoFactor from './0005-two-factor.js';
 import * as loginThrottle from './0006-login-throttle.js';
 import * as taskOwner from './0007-task-owner.js';
 import * as databases from './0008-databases.js';
+import * as websites from './0009-websites.js';
 
 /**
  * Every migration, in order. Static imports rather than a directory scan, so the same list works
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_login_throttle': loginThrottle,
   '0007_task_owner': taskOwner,
   '0008_databases': databases,
+  '0009_websites': websites,
 };

@@ -6,6 +6,7 @@ import {
   idParamsSchema,
   loginBodySchema,
   meSchema,
+  mePatchSchema,
   okSchema,
   sessionSchema,
   type Me,
@@ -102,6 +103,25 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
       '/auth/me',
       { schema: { tags: ['auth'], summary: 'Who is calling', response: { 200: meSchema } } },
       async (request) => meOf(principalOf(request)),
+    );
+
+    app.patch(
+      '/auth/me',
+      {
+        config: { audit: 'auth.preferences' },
+        schema: {
+          tags: ['auth'],
+          summary: 'Change my preferences (the language of the interface)',
+          body: mePatchSchema,
+          response: { 200: meSchema },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        await deps.users.setLocale(principal.user.id, request.body.locale);
+        await deps.auth.forgetUser(principal.user.id);
+        return meOf({ ...principal, user: { ...principal.user, locale: request.body.locale } });
+      },
     );
 
     app.get(

@@ -1,48 +1,65 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../../auth/service.js';
 import { sendPlainNotFound } from '../../http/errors.js';
-import { loginCss, loginJs, loginPageHtml } from './login-page.js';
+import type { SpaFiles } from './spa-files.js';
+
+/** What could be a guess at the entrance (favicon.ico, robots.txt and the like cannot). */
+const ENTRANCE_LIKE = /^[A-Za-z0-9_-]{8,64}$/;
+/** A client-side route of the SPA: `settings`, `settings/tokens`, … (never a file name). */
+const CLIENT_ROUTE = /^[a-z0-9-]{1,32}(\/[a-z0-9-]{1,32}){0,3}$/;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function languageOf(request: FastifyRequest): 'en' | 'ar' {
-  const asked = (request.query as { lang?: string }).lang;
-  if (asked === 'ar' || asked === 'en') return asked;
   return /^\s*ar\b/i.test(request.headers['accept-language'] ?? '') ? 'ar' : 'en';
 }
 
 /**
- * The security entrance: `/<entrance>` serves the login page and its two files; any other path
- * answers the plain 404, so the page exists only for someone who knows the secret path.
+ * The security entrance serves the web interface (the SPA of src/web): `/<entrance>` and its client
+ * routes (`/<entrance>/settings`) get index.html, `/<entrance>/assets/<file>` the hashed files. Any
+ * other path, and every path under a wrong entrance, answers the plain 404: the interface exists only
+ * for someone who knows the secret path.
  */
-/** What could be a guess at the entrance (favicon.ico, robots.txt and the like cannot). */
-const ENTRANCE_LIKE = /^[A-Za-z0-9_-]{8,64}$/;
-
-export function entranceRoutes(deps: { auth: AuthService }): FastifyPluginAsync {
+export function entranceRoutes(deps: { auth: AuthService; spa: SpaFiles }): FastifyPluginAsync {
   return async (app) => {
     // Guesses at the entrance count against the guesser's address like failed logins, and a locked
     // address is refused without comparing; a browser's own requests (favicon.ico) do not count.
     const isEntrance = async (segment: string, ip: string) =>
       ENTRANCE_LIKE.test(segment) ? deps.auth.checkEntrance(segment, ip) : false;
+
+    const sendIndex = (request: FastifyRequest, reply: FastifyReply, entrance: string) => {
+      const html = deps.spa.index(entrance, languageOf(request));
+      if (html === null) {
+        return reply
+          .code(503)
+          .type('text/plain; charset=utf-8')
+          .send('The web interface is not built: run npm run build\n');
+      }
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    };
+
     app.get<{ Params: { entrance: string } }>(
       '/:entrance',
       { config: { public: true }, schema: { hide: true } },
       async (request, reply) => {
         if (!(await isEntrance(request.params.entrance, request.ip))) return sendPlainNotFound(reply);
-        return reply
-          .type('text/html; charset=utf-8')
-          .header('cache-control', 'no-store')
-          .send(loginPageHtml(languageOf(request), request.params.entrance));
+        return sendIndex(request, reply, request.params.entrance);
       },
     );
-    app.get<{ Params: { entrance: string; file: string } }>(
-      '/:entrance/:file',
+    app.get<{ Params: { entrance: string; '*': string } }>(
+      '/:entrance/*',
       { config: { public: true }, schema: { hide: true } },
       async (request, reply) => {
-        const { entrance, file } = request.params;
-        if (file !== 'login.js' && file !== 'login.css') return sendPlainNotFound(reply);
+        const { entrance, '*': rest } = request.params;
+        const assetName = rest.startsWith('assets/') ? rest.slice('assets/'.length) : null;
+        const asset = assetName === null ? undefined : deps.spa.asset(assetName);
+        if (assetName !== null ? !asset : !CLIENT_ROUTE.test(rest)) return sendPlainNotFound(reply);
         if (!(await isEntrance(entrance, request.ip))) return sendPlainNotFound(reply);
-        return reply
-          .type(file === 'login.js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8')
-          .send(file === 'login.js' ? loginJs : loginCss);
+        if (!asset) return sendIndex(request, reply, entrance);
+        reply.type(asset.type).header('cache-control', IMMUTABLE).header('vary', 'accept-encoding');
+        if (asset.gzip && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
+          return reply.header('content-encoding', 'gzip').send(asset.gzip);
+        }
+        return reply.send(asset.body);
       },
     );
   };

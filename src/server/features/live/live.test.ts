@@ -53,7 +53,11 @@ function collect(socket: WebSocket, done: (messages: LiveServerMessage[]) => boo
 
 const finished = (messages: LiveServerMessage[]) =>
   messages.some(
-    (m) => m.type === 'update' && m.update.type === 'task' && m.update.task.state === 'succeeded',
+    (m) =>
+      m.type === 'update' &&
+      m.channel === 'task' &&
+      m.update.type === 'task' &&
+      m.update.task.state === 'succeeded',
   );
 
 describe('the live WebSocket', () => {
@@ -84,7 +88,7 @@ describe('the live WebSocket', () => {
     const received = await messages;
 
     const lines = received.flatMap((m) =>
-      m.type === 'update' && m.update.type === 'log' ? m.update.lines : [],
+      m.type === 'update' && m.channel === 'task' && m.update.type === 'log' ? m.update.lines : [],
     );
     expect(lines.map((line) => line.line)).toEqual([
       ...Array.from({ length: 5 }, (_, i) => `early ${i + 1}`),
@@ -98,6 +102,39 @@ describe('the live WebSocket', () => {
     expect(received.at(-1)).toMatchObject({
       update: { type: 'task', task: { state: 'succeeded', result: { ok: true } } },
     });
+  });
+
+  it('streams the dashboard: figures from the agent every 2 s, the history to a late watcher, nothing after unsubscribe', async () => {
+    const { testApp, url } = await listening();
+    const socket = await open(url, await tokenHeaders(testApp, 'read'));
+    if (typeof socket === 'number') throw new Error(`refused with ${socket}`);
+    const samplesOf = (all: LiveServerMessage[]) =>
+      all.flatMap((m) => (m.type === 'update' && m.channel === 'dashboard' ? m.samples : []));
+    const two = collect(socket, (all) => samplesOf(all).length >= 2);
+    socket.send(JSON.stringify({ type: 'subscribe', channel: 'dashboard' }));
+    const [first, second] = samplesOf(await two);
+    // The first sample takes two readings half a second apart; the next one comes on the 2 s beat.
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
+    expect(first!.cpu.cores.length).toBeGreaterThan(0);
+    expect(first!.memory.total).toBeGreaterThan(0);
+
+    // A second tab gets the history at once, in its first message.
+    const late = await open(url, await tokenHeaders(testApp, 'read'));
+    if (typeof late === 'number') throw new Error(`refused with ${late}`);
+    const history = collect(late, (all) => all.length >= 1);
+    late.send(JSON.stringify({ type: 'subscribe', channel: 'dashboard' }));
+    const [opening] = await history;
+    expect(opening).toMatchObject({ type: 'update', channel: 'dashboard' });
+    expect(samplesOf([opening!]).length).toBeGreaterThanOrEqual(2);
+
+    socket.send(JSON.stringify({ type: 'unsubscribe', channel: 'dashboard' }));
+    late.send(JSON.stringify({ type: 'unsubscribe', channel: 'dashboard' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    let after = 0;
+    socket.on('message', () => (after += 1));
+    late.on('message', () => (after += 1));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(after).toBe(0);
   });
 
   it('answers bad messages and unknown tasks with an error, and keeps the socket open', async () => {

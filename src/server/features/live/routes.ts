@@ -6,9 +6,11 @@ import {
   type LiveServerMessage,
 } from '../../../contract/live.js';
 import type { TaskLogLine, TaskUpdate } from '../../../contract/tasks.js';
+import { agentCredentialsOf } from '../../agent/credentials.js';
 import { resolveCredentials } from '../../auth/plugin.js';
 import { INVALID, type AuthService } from '../../auth/service.js';
 import type { TaskRunner } from '../../tasks/task-runner.js';
+import type { DashboardHub } from '../dashboard/hub.js';
 
 /** How often an open socket checks that its session or token still holds. */
 const RECHECK_MS = 30_000;
@@ -19,7 +21,11 @@ const CATCH_UP_BATCH = 1000;
  * and the Origin before the upgrade; the socket checks the credential again every 30 s and closes
  * (4401) when it was revoked.
  */
-export function liveRoutes(deps: { tasks: TaskRunner; auth: AuthService }): FastifyPluginAsyncZod {
+export function liveRoutes(deps: {
+  tasks: TaskRunner;
+  auth: AuthService;
+  dashboard: DashboardHub;
+}): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
       const send = (message: LiveServerMessage) => {
@@ -48,19 +54,36 @@ export function liveRoutes(deps: { tasks: TaskRunner; auth: AuthService }): Fast
           return;
         }
         const message = parsed.data;
+        const key = message.channel === 'task' ? message.id : message.channel;
         if (message.type === 'unsubscribe') {
-          subscriptions.get(message.id)?.();
-          subscriptions.delete(message.id);
+          subscriptions.get(key)?.();
+          subscriptions.delete(key);
           return;
         }
-        if (subscriptions.has(message.id)) return;
+        if (subscriptions.has(key)) return;
         if (subscriptions.size >= LIVE_MAX_SUBSCRIPTIONS) {
           send({
             type: 'error',
             code: 'DIWAN_E_RATE_LIMITED',
             message: `At most ${LIVE_MAX_SUBSCRIPTIONS} subscriptions`,
-            id: message.id,
+            ...(message.channel === 'task' ? { id: message.id } : {}),
           });
+          return;
+        }
+        if (message.channel === 'dashboard') {
+          const credentials = agentCredentialsOf(request);
+          if (!credentials) return; // the perimeter let no such socket in
+          subscriptions.set(
+            key,
+            deps.dashboard.watch({
+              credentials,
+              onSamples: (samples) => send({ type: 'update', channel: 'dashboard', samples }),
+              onRefused: (code, refusal) => {
+                subscriptions.delete(key);
+                send({ type: 'error', code, message: refusal });
+              },
+            }),
+          );
           return;
         }
         void followTask(socket, message.id, deps.tasks, send).then(

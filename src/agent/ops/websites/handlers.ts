@@ -1,0 +1,394 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import type { AgentInput } from '../../../contract/agent-ops.js';
+import { DiwanError } from '../../../contract/errors.js';
+import { siteRoot, type SiteRecord } from '../../../contract/websites.js';
+import type { WebsitesConfig } from '../../../server/config/types.js';
+import type { Handler, OpContext } from '../../dispatch.js';
+import { readForUpdate, restore, writeAtomic } from '../../system/atomic-write.js';
+import { run } from '../../system/exec.js';
+import { runAction } from '../../system/host-command.js';
+import { Mutex } from '../../system/mutex.js';
+import type { Nginx, PhpFpm } from '../../system/web-servers.js';
+import {
+  checkPath,
+  phpStateOf,
+  poolFileOf,
+  renderHook,
+  renderHttp,
+  renderPool,
+  renderSite,
+  siteFileOf,
+  sitesDirOf,
+  siteUserOf,
+} from '../../websites/render.js';
+
+export interface WebsitesDeps {
+  layout: WebsitesConfig;
+  nginx: Nginx;
+  phpFpm: PhpFpm;
+}
+
+/** How long the check waits for nginx (and a new PHP pool) to serve what was just written. */
+const CHECK_DEADLINE_MS = 8_000;
+
+interface Answer {
+  status: number;
+  location: string | null;
+}
+
+/** A request to nginx on loopback with the site's Host, as a visitor's browser would send it. */
+function ask(port: number, host: string, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      // A fresh connection each time: a kept-alive one may still be held by a worker of the old config.
+      { host: '127.0.0.1', port, path, headers: { host }, timeout: 3_000, agent: false },
+      (response) => {
+        response.resume();
+        const location = response.headers.location;
+        resolve({ status: response.statusCode ?? 0, location: location ?? null });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** What the site must answer on `/` to count as live, or why not. Null when it does. */
+function verdictOn(site: SiteRecord, answer: Answer): string | null {
+  const { spec } = site;
+  if (!site.enabled) return answer.status === 503 ? null : `answered ${answer.status}, not 503`;
+  switch (spec.type) {
+    case 'static':
+      return answer.status < 500 ? null : `answered ${answer.status}`;
+    case 'php':
+      return [502, 503, 504].includes(answer.status)
+        ? `answered ${answer.status}: PHP-FPM does not serve the site's pool`
+        : null;
+    case 'proxy':
+      return null; // nginx serves it; whether the upstream runs yet is the user's business (noted)
+    case 'redirect': {
+      const { to, code, keepPath } = spec.redirect;
+      const expected = keepPath ? `${to.replace(/\/+$/, '')}/` : to;
+      if (answer.status !== code) return `answered ${answer.status}, not ${code}`;
+      return answer.location === expected ? null : `sent Location ${answer.location}, not ${expected}`;
+    }
+  }
+}
+
+interface PasswdEntry {
+  uid: number;
+  gid: number;
+}
+
+async function passwdEntry(name: string): Promise<PasswdEntry | null> {
+  for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
+    const [user, , uid, gid] = line.split(':');
+    if (user === name) return { uid: Number(uid), gid: Number(gid) };
+  }
+  return null;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const DEFAULT_INDEX = (domain: string) =>
+  `<!doctype html>\n<html><head><meta charset="utf-8"><title>${domain}</title></head>\n` +
+  `<body><h1>${domain}</h1><p>This site is ready. Upload its files to replace this page.</p></body></html>\n`;
+
+/**
+ * A change to the host that can be undone: each step registers how to put things back, and on any
+ * failure the steps are undone in reverse order.
+ */
+class Undo {
+  private readonly steps: { what: string; undo: () => Promise<void> }[] = [];
+  add(what: string, undo: () => Promise<void>): void {
+    this.steps.push({ what, undo });
+  }
+  /** Undoes everything; returns what could not be undone. */
+  async run(): Promise<string[]> {
+    const failed: string[] = [];
+    for (const step of this.steps.reverse()) {
+      try {
+        await step.undo();
+      } catch (error) {
+        failed.push(`${step.what}: ${(error as Error).message}`);
+      }
+    }
+    return failed;
+  }
+}
+
+/**
+ * The websites module on the agent's side. Every change is whole or nothing: files written
+ * atomically with their previous bytes kept → `nginx -t` (and `php-fpm -t`) → reload → the site is
+ * asked, with its Host, whether it serves what was written → on any failure every file, user and
+ * folder goes back as it was, and the servers are reloaded.
+ */
+export function createWebsitesOps(deps: WebsitesDeps) {
+  const { layout } = deps;
+  const lock = new Mutex();
+
+  async function write(path: string, content: string, undo: Undo): Promise<boolean> {
+    const current = await readForUpdate(path);
+    if (current.content?.toString('utf8') === content) return false;
+    const { previous } = await writeAtomic(path, content, { expectedVersion: current.version, mode: 0o644 });
+    undo.add(`restore ${path}`, () => restore(path, previous));
+    return true;
+  }
+
+  async function remove(path: string, undo: Undo): Promise<boolean> {
+    const current = await readForUpdate(path);
+    if (current.content === null) return false;
+    await rm(path);
+    undo.add(`restore ${path}`, () => restore(path, current.content));
+    return true;
+  }
+
+  /** Diwan's hook in nginx's configuration and its http-level file: written once, kept current. */
+  async function ensureBase(undo: Undo): Promise<void> {
+    await mkdir(sitesDirOf(layout), { recursive: true, mode: 0o755 });
+    await write(`${layout.diwanDir}/http.conf`, renderHttp(layout), undo);
+    await write(layout.hookFile, renderHook(layout), undo);
+  }
+
+  /** Every PHP version's pool file of this site, whichever version it had before. */
+  async function poolFiles(id: string): Promise<{ version: string; path: string }[]> {
+    let versions: string[];
+    try {
+      versions = (await readdir(layout.phpDir)).filter((name) => /^\d\.\d$/.test(name));
+    } catch {
+      return [];
+    }
+    const found = [];
+    for (const version of versions) {
+      const path = poolFileOf(layout, version, id);
+      if (await exists(path)) found.push({ version, path });
+    }
+    return found;
+  }
+
+  async function ensureSiteUser(site: SiteRecord, root: string, undo: Undo): Promise<PasswdEntry> {
+    const name = siteUserOf(site.id);
+    const known = await passwdEntry(name);
+    if (known) return known;
+    await runAction(run, `useradd ${name}`, 'useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--home-dir',
+      root,
+      '--shell',
+      '/usr/sbin/nologin',
+      '--',
+      name,
+    ]);
+    undo.add(`remove user ${name}`, async () => {
+      await runAction(run, `userdel ${name}`, 'userdel', ['--', name]);
+    });
+    const made = await passwdEntry(name);
+    if (!made) throw new DiwanError('DIWAN_E_HOST_COMMAND', `useradd made no user ${name}`);
+    return made;
+  }
+
+  /** The site's folder: made with a first page when missing, open to nginx and (PHP) its own user. */
+  async function ensureRoot(site: SiteRecord, root: string, owner: PasswdEntry | null, undo: Undo) {
+    if (!(await exists(root))) {
+      // The topmost folder that does not exist yet is what an undo removes.
+      let first = root;
+      for (let parent = root.slice(0, root.lastIndexOf('/')); !(await exists(parent));) {
+        first = parent;
+        parent = parent.slice(0, parent.lastIndexOf('/'));
+      }
+      await mkdir(root, { recursive: true, mode: 0o755 });
+      undo.add(`remove ${first}`, () => rm(first, { recursive: true, force: true }));
+      await writeFile(`${root}/index.html`, DEFAULT_INDEX(site.spec.domains[0]!), { mode: 0o644 });
+      if (owner) await chown(`${root}/index.html`, owner.uid, owner.gid);
+    }
+    if (owner) {
+      // The site's user owns its files; nginx reads them through the group; other sites cannot.
+      const nginxUser = await passwdEntry(layout.nginxUser);
+      await chown(root, owner.uid, nginxUser?.gid ?? owner.gid);
+      await chmod(root, 0o750);
+    }
+  }
+
+  async function ensurePhpState(site: SiteRecord, owner: PasswdEntry, undo: Undo): Promise<void> {
+    const state = phpStateOf(layout, site.id);
+    if (await exists(state)) return;
+    for (const dir of [state, `${state}/tmp`, `${state}/sessions`]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chown(dir, owner.uid, owner.gid);
+    }
+    undo.add(`remove ${state}`, () => rm(state, { recursive: true, force: true }));
+  }
+
+  /** Asks the site until it answers as intended or the deadline passes. */
+  async function check(site: SiteRecord, nonce: string, context: OpContext): Promise<string | null> {
+    const host = site.spec.domains[0]!.replace(/^\*\./, 'diwan-check.');
+    const deadline = Date.now() + CHECK_DEADLINE_MS;
+    let problem = 'nginx does not serve the new configuration';
+    for (;;) {
+      try {
+        const probe = await ask(layout.httpPort, host, checkPath(nonce));
+        if (probe.status === 204) {
+          const answer = await ask(layout.httpPort, host, '/');
+          const verdict = verdictOn(site, answer);
+          if (verdict === null) {
+            context.emit({ kind: 'log', stream: 'info', line: `http://${host}/ answered ${answer.status}` });
+            return site.spec.type === 'proxy' && [502, 504].includes(answer.status)
+              ? `nginx serves the site; its upstream does not answer yet (${answer.status})`
+              : null;
+          }
+          problem = `http://${host}/ ${verdict}`;
+        }
+      } catch (error) {
+        problem = `http://${host}/: ${(error as Error).message}`;
+      }
+      if (Date.now() > deadline)
+        throw new DiwanError('DIWAN_E_HOST_COMMAND', `The site does not answer as intended: ${problem}`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+
+  const info = (context: OpContext, line: string) => context.emit({ kind: 'log', stream: 'info', line });
+
+  /** Runs a change; on failure undoes it, reloads what was reloaded, and reports both. */
+  async function transact(
+    context: OpContext,
+    work: (undo: Undo, reloads: Set<string>) => Promise<void>,
+  ): Promise<void> {
+    const undo = new Undo();
+    const reloads = new Set<string>(); // 'nginx' and PHP versions touched
+    try {
+      await work(undo, reloads);
+    } catch (error) {
+      info(context, `Failed: ${(error as Error).message}`);
+      info(context, 'Putting every file back as it was');
+      const failed = await undo.run();
+      for (const server of reloads) {
+        try {
+          if (server === 'nginx') await deps.nginx.reload();
+          else await deps.phpFpm.reload(server);
+        } catch (reloadError) {
+          failed.push(`reload ${server}: ${(reloadError as Error).message}`);
+        }
+      }
+      if (failed.length > 0) {
+        throw new DiwanError(
+          'DIWAN_E_HOST_COMMAND',
+          `${(error as Error).message}. Rolling back also failed: ${failed.join('; ')}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  const apply: Handler = async (raw, context) => {
+    const { site } = raw as { site: SiteRecord }; // parsed by the dispatcher: defaults filled in
+    return lock.runExclusive(
+      async () => {
+        const root = siteRoot(layout.webRoot, site.spec);
+        const nonce = randomBytes(12).toString('hex');
+        let note: string | null = null;
+        await transact(context, async (undo, reloads) => {
+          await ensureBase(undo);
+          let owner: PasswdEntry | null = null;
+          if (site.spec.type === 'php') {
+            owner = await ensureSiteUser(site, root!, undo);
+            await ensurePhpState(site, owner, undo);
+          }
+          if (root !== null) await ensureRoot(site, root, owner, undo);
+
+          // PHP pools: this version's written, any other version's removed (a version change).
+          const wanted = site.spec.type === 'php' ? site.spec.phpVersion : null;
+          for (const pool of await poolFiles(site.id)) {
+            if (pool.version !== wanted && (await remove(pool.path, undo))) reloads.add(pool.version);
+          }
+          if (wanted !== null) {
+            const path = poolFileOf(layout, wanted, site.id);
+            info(context, `Writing ${path}`);
+            if (await write(path, renderPool(site, { layout, nonce }), undo)) {
+              await deps.phpFpm.test(wanted);
+              info(context, `php-fpm${wanted} -t: the configuration is valid`);
+            }
+            reloads.add(wanted);
+          }
+
+          const file = siteFileOf(layout, site.id);
+          info(context, `Writing ${file}`);
+          await write(file, renderSite(site, { layout, nonce }), undo);
+          await deps.nginx.test();
+          info(context, 'nginx -t: the configuration is valid');
+
+          for (const version of [...reloads]) {
+            await deps.phpFpm.reload(version);
+            info(context, `php-fpm${version} reloaded`);
+          }
+          reloads.add('nginx');
+          await deps.nginx.reload();
+          info(context, 'nginx reloaded');
+          note = await check(site, nonce, context);
+          if (note) context.emit({ kind: 'log', stream: 'stderr', line: note });
+        });
+        return { root, note };
+      },
+      undefined,
+      'a website change',
+    );
+  };
+
+  const removeSite: Handler = async (raw, context) => {
+    const { site, keepFiles } = raw as { site: SiteRecord; keepFiles: boolean };
+    return lock.runExclusive(
+      async () => {
+        const root = siteRoot(layout.webRoot, site.spec);
+        await transact(context, async (undo, reloads) => {
+          if (await remove(siteFileOf(layout, site.id), undo)) reloads.add('nginx');
+          for (const pool of await poolFiles(site.id)) {
+            if (await remove(pool.path, undo)) reloads.add(pool.version);
+          }
+          if (reloads.has('nginx')) {
+            await deps.nginx.test();
+            await deps.nginx.reload();
+            info(context, 'nginx no longer serves the site');
+          }
+          for (const version of reloads) if (version !== 'nginx') await deps.phpFpm.reload(version);
+        });
+        // Past this point the site is gone from nginx; what follows only tidies up.
+        const user = siteUserOf(site.id);
+        if (await passwdEntry(user)) await runAction(run, `userdel ${user}`, 'userdel', ['--', user]);
+        await rm(phpStateOf(layout, site.id), { recursive: true, force: true });
+        const removedFiles = !keepFiles && root !== null && root.startsWith(`${layout.webRoot}/`);
+        if (removedFiles) {
+          await rm(root, { recursive: true, force: true });
+          info(context, `Removed ${root}`);
+        }
+        return { removedFiles };
+      },
+      undefined,
+      'a website change',
+    );
+  };
+
+  const files: Handler = async (raw) => {
+    const { id } = raw as AgentInput<'websites.files'>;
+    const paths = [siteFileOf(layout, id), ...(await poolFiles(id)).map((pool) => pool.path)];
+    const found = [];
+    for (const path of paths) {
+      const { content } = await readForUpdate(path);
+      if (content !== null) found.push({ path, content: content.toString('utf8') });
+    }
+    return { files: found };
+  };
+
+  return { apply, remove: removeSite, files };
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { siteSpecSchema, type SiteSpecInput } from '../../contract/websites.js';
+import { debianWebsites } from '../../server/config/load.js';
+import { renderHook, renderHttp, renderPool, renderSite } from './render.js';
+
+/**
+ * Golden files: one per type and per option. A change to the renderer shows as a diff of nginx
+ * configuration in review; `npx vitest run -u` rewrites them after a deliberate change.
+ */
+const context = { layout: debianWebsites('/var/www'), nonce: '0123456789abcdef' };
+const id = '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b';
+
+function site(input: SiteSpecInput, enabled = true) {
+  return { id, spec: siteSpecSchema.parse(input), enabled };
+}
+const golden = (name: string) => `../../../test/golden/websites/${name}`;
+
+const cases: Record<string, SiteSpecInput> = {
+  'static.conf': { type: 'static', domains: ['example.com', 'www.example.com'] },
+  'static-root-spa.conf': {
+    type: 'static',
+    domains: ['app.example.com'],
+    root: 'apps/app',
+    options: { rewrite: 'spa', index: ['index.html'] },
+  },
+  'static-no-gzip-no-log.conf': {
+    type: 'static',
+    domains: ['quiet.example.com'],
+    options: { gzip: false, accessLog: false },
+  },
+  'static-access-rules.conf': {
+    type: 'static',
+    domains: ['office.example.com'],
+    options: { allow: ['203.0.113.0/24', '2001:db8::/32'], deny: ['203.0.113.7'] },
+  },
+  'static-wildcard-idn.conf': { type: 'static', domains: ['*.example.com', 'مثال.example'] },
+  'php.conf': { type: 'php', domains: ['blog.example.com'], phpVersion: '8.2' },
+  'php-wordpress.conf': {
+    type: 'php',
+    domains: ['wp.example.com'],
+    phpVersion: '8.2',
+    options: { rewrite: 'wordpress' },
+  },
+  'proxy.conf': { type: 'proxy', domains: ['api.example.com'], upstream: 'http://127.0.0.1:3000' },
+  'redirect-keep-path.conf': {
+    type: 'redirect',
+    domains: ['old.example.com'],
+    redirect: { to: 'https://new.example.com/', code: 301, keepPath: true },
+  },
+  'redirect-fixed.conf': {
+    type: 'redirect',
+    domains: ['promo.example.com'],
+    redirect: { to: 'https://example.com/landing?from=promo', code: 302, keepPath: false },
+  },
+};
+
+describe('the site renderer', () => {
+  for (const [name, input] of Object.entries(cases)) {
+    it(`renders ${name}`, async () => {
+      await expect(renderSite(site(input), context)).toMatchFileSnapshot(golden(name));
+    });
+  }
+
+  it('renders a disabled site as a maintenance page that still answers the check', async () => {
+    const rendered = renderSite(site(cases['static.conf']!, false), context);
+    await expect(rendered).toMatchFileSnapshot(golden('disabled.conf'));
+    expect(rendered).toContain('return 503');
+    expect(rendered).not.toContain('root "');
+  });
+
+  it('renders a PHP site its own pool: user, socket, open_basedir, temporary files', async () => {
+    await expect(renderPool(site(cases['php.conf']!), context)).toMatchFileSnapshot(golden('php-pool.conf'));
+  });
+
+  it("renders Diwan's http-level file and the hook nginx includes", async () => {
+    await expect(renderHttp(context.layout)).toMatchFileSnapshot(golden('http.conf'));
+    expect(renderHook(context.layout)).toBe(
+      '# Managed by Diwan: the websites Diwan manages.\ninclude /etc/nginx/diwan/http.conf;\n',
+    );
+  });
+
+  it('is deterministic, and the nonce is the only thing that varies between renders', () => {
+    const a = renderSite(site(cases['proxy.conf']!), context);
+    const b = renderSite(site(cases['proxy.conf']!), { ...context, nonce: 'fedcba9876543210' });
+    expect(renderSite(site(cases['proxy.conf']!), context)).toBe(a);
+    expect(a.replace('0123456789abcdef', 'fedcba9876543210')).toBe(b);
+  });
+});

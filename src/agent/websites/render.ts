@@ -1,0 +1,203 @@
+import { siteRoot, type SiteRecord, type SiteSpec } from '../../contract/websites.js';
+import type { WebsitesConfig } from '../../server/config/types.js';
+
+/**
+ * Renders a site into nginx and PHP-FPM configuration. Pure: the same site, layout and nonce give
+ * the same bytes (golden tests hold them). Every user value has passed the contract's allow-lists;
+ * values are still written inside double quotes where nginx allows it.
+ */
+
+export interface RenderContext {
+  layout: WebsitesConfig;
+  /** Random per render: the path of the check location that proves this very file is being served. */
+  nonce: string;
+}
+
+export const MANAGED_MARK = '# Managed by Diwan';
+
+/** The path Diwan requests, with the site's Host, to know that nginx serves what it just wrote. */
+export const checkPath = (nonce: string) => `/.well-known/diwan-${nonce}`;
+
+export const sitesDirOf = (layout: WebsitesConfig) => `${layout.diwanDir}/sites`;
+export const siteFileOf = (layout: WebsitesConfig, id: string) => `${sitesDirOf(layout)}/${id}.conf`;
+export const poolFileOf = (layout: WebsitesConfig, version: string, id: string) =>
+  `${layout.phpDir}/${version}/fpm/pool.d/diwan-${id}.conf`;
+export const phpSocketOf = (layout: WebsitesConfig, id: string) => `${layout.phpRunDir}/diwan-${id}.sock`;
+export const phpStateOf = (layout: WebsitesConfig, id: string) => `${layout.phpStateDir}/${id}`;
+/** The Linux user a PHP site runs as: short, unique enough, valid everywhere. */
+export const siteUserOf = (id: string) => `diwan-site-${id.replace(/-/g, '').slice(0, 12)}`;
+
+/** The file inside http {} that nginx's own configuration includes (conf.d on Debian). */
+export function renderHook(layout: WebsitesConfig): string {
+  return `${MANAGED_MARK}: the websites Diwan manages.\ninclude ${layout.diwanDir}/http.conf;\n`;
+}
+
+/** Diwan's http-level settings, then every site. */
+export function renderHttp(layout: WebsitesConfig): string {
+  return [
+    `${MANAGED_MARK}. Changed only through Diwan.`,
+    '# WebSocket upgrades through reverse-proxy sites.',
+    'map $http_upgrade $diwan_connection_upgrade {',
+    '    default upgrade;',
+    "    '' close;",
+    '}',
+    `include ${sitesDirOf(layout)}/*.conf;`,
+    '',
+  ].join('\n');
+}
+
+const quote = (value: string) => `"${value}"`;
+
+const MAINTENANCE_PAGE =
+  '<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
+  '<body><h1>This site is down for maintenance.</h1><p dir="rtl" lang="ar">هذا الموقع متوقف للصيانة.</p></body></html>';
+
+function accessRules(spec: SiteSpec): string[] {
+  const lines = spec.options.deny.map((cidr) => `deny ${cidr};`);
+  if (spec.options.allow.length > 0) {
+    lines.push(...spec.options.allow.map((cidr) => `allow ${cidr};`), 'deny all;');
+  }
+  return lines;
+}
+
+function tryFiles(spec: SiteSpec): string {
+  switch (spec.options.rewrite) {
+    case 'wordpress':
+    case 'laravel':
+      return 'try_files $uri $uri/ /index.php?$query_string;';
+    case 'spa':
+      return 'try_files $uri $uri/ /index.html;';
+    default:
+      return 'try_files $uri $uri/ =404;';
+  }
+}
+
+function body(site: SiteRecord, root: string | null, layout: WebsitesConfig): string[] {
+  const { spec } = site;
+  if (!site.enabled) {
+    return ['location / {', '    default_type text/html;', `    return 503 '${MAINTENANCE_PAGE}';`, '}'];
+  }
+  switch (spec.type) {
+    case 'static':
+    case 'php': {
+      const php = spec.type === 'php';
+      const index = spec.options.index ?? (php ? ['index.php', 'index.html'] : ['index.html', 'index.htm']);
+      const lines = [
+        `root ${quote(root!)};`,
+        `index ${index.join(' ')};`,
+        '',
+        'location / {',
+        `    ${tryFiles(spec)}`,
+        '}',
+        '# Dot files (.git, .env, .htpasswd) are never served.',
+        'location ~ /\\.(?!well-known/) {',
+        '    deny all;',
+        '}',
+      ];
+      if (php) {
+        lines.push(
+          'location ~ \\.php$ {',
+          '    try_files $uri =404;',
+          `    fastcgi_pass unix:${phpSocketOf(layout, site.id)};`,
+          '    fastcgi_index index.php;',
+          `    include ${layout.nginxDir}/fastcgi_params;`,
+          '    fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;',
+          '}',
+        );
+      }
+      return lines;
+    }
+    case 'proxy':
+      return [
+        'location / {',
+        `    proxy_pass ${quote(spec.upstream)};`,
+        '    proxy_http_version 1.1;',
+        '    proxy_set_header Upgrade $http_upgrade;',
+        '    proxy_set_header Connection $diwan_connection_upgrade;',
+        '    proxy_set_header Host $host;',
+        '    proxy_set_header X-Real-IP $remote_addr;',
+        '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+        '    proxy_set_header X-Forwarded-Proto $scheme;',
+        '    proxy_connect_timeout 10s;',
+        '    proxy_send_timeout 60s;',
+        '    proxy_read_timeout 60s;',
+        '}',
+      ];
+    case 'redirect': {
+      const { to, code, keepPath } = spec.redirect;
+      const target = keepPath ? `${to.replace(/\/+$/, '')}$request_uri` : to;
+      return ['location / {', `    return ${code} ${quote(target)};`, '}'];
+    }
+  }
+}
+
+/** The site's server block. */
+export function renderSite(site: SiteRecord, context: RenderContext): string {
+  const { layout } = context;
+  const { spec } = site;
+  const root = siteRoot(layout.webRoot, spec);
+  const logs = spec.options.accessLog
+    ? `access_log ${layout.logDir}/diwan-${site.id}.access.log;`
+    : 'access_log off;';
+  const lines = [
+    `listen ${layout.httpPort};`,
+    `listen [::]:${layout.httpPort};`,
+    `server_name ${spec.domains.join(' ')};`,
+    '',
+    logs,
+    `error_log ${layout.logDir}/diwan-${site.id}.error.log;`,
+    ...(spec.options.gzip
+      ? [
+          'gzip on;',
+          'gzip_min_length 1024;',
+          'gzip_types text/plain text/css text/xml application/javascript application/json application/xml image/svg+xml;',
+        ]
+      : ['gzip off;']),
+    ...accessRules(spec),
+    '',
+    `location = ${checkPath(context.nonce)} {`,
+    '    access_log off;',
+    '    allow all;',
+    '    return 204;',
+    '}',
+    ...body(site, root, layout),
+  ];
+  return [
+    `${MANAGED_MARK}: site ${site.id} (${spec.type}, ${spec.domains[0]}). Change it in Diwan: an edit`,
+    '# made here is reported as drift and kept until you choose.',
+    'server {',
+    ...lines.map((line) => (line === '' ? '' : `    ${line}`)),
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The PHP-FPM pool of a PHP site: its own user, socket, temporary files and open_basedir. */
+export function renderPool(site: SiteRecord, context: RenderContext): string {
+  const { layout } = context;
+  const root = siteRoot(layout.webRoot, site.spec)!;
+  const user = siteUserOf(site.id);
+  const state = phpStateOf(layout, site.id);
+  return [
+    `; Managed by Diwan: site ${site.id} (${site.spec.domains[0]}). Change it in Diwan.`,
+    `[diwan-${site.id}]`,
+    `user = ${user}`,
+    `group = ${user}`,
+    `listen = ${phpSocketOf(layout, site.id)}`,
+    `listen.owner = ${layout.nginxUser}`,
+    `listen.group = ${layout.nginxUser}`,
+    'listen.mode = 0660',
+    'pm = ondemand',
+    'pm.max_children = 5',
+    'pm.process_idle_timeout = 10s',
+    'pm.max_requests = 500',
+    `chdir = ${root}`,
+    `php_admin_value[open_basedir] = ${root}/:${state}/`,
+    `php_admin_value[upload_tmp_dir] = ${state}/tmp`,
+    `php_admin_value[sys_temp_dir] = ${state}/tmp`,
+    `php_admin_value[session.save_path] = ${state}/sessions`,
+    'php_admin_value[disable_functions] = exec,passthru,shell_exec,system,proc_open,popen,pcntl_exec',
+    'php_admin_flag[allow_url_include] = off',
+    '',
+  ].join('\n');
+}

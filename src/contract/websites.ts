@@ -1,0 +1,224 @@
+import { domainToASCII } from 'node:url';
+import { z } from 'zod';
+
+/**
+ * Websites on nginx. Every value that ends up in a config file is checked here against an
+ * allow-list, so that nothing a user types can close a directive, open a block or name a variable;
+ * the renderer quotes what it writes on top of that.
+ */
+
+export const siteTypes = ['static', 'php', 'proxy', 'redirect'] as const;
+export type SiteType = (typeof siteTypes)[number];
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * A domain as nginx will see it: lower case, internationalized names as punycode, labels of letters,
+ * digits and inner hyphens, at least two labels, an optional leading `*.` wildcard. Null when the
+ * name is not one.
+ */
+export function normalizeDomain(input: string): string | null {
+  if (input.length === 0 || input.length > 253 || /[^\p{L}\p{N}.*-]/u.test(input)) return null;
+  // A label mixing Latin with Cyrillic or Greek letters is how homographs are made ("аpple" with a
+  // Cyrillic а): browsers show such names as punycode, and Diwan refuses them.
+  const mixed = (label: string) =>
+    /\p{Script=Latin}/u.test(label) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(label);
+  if (input.split('.').some(mixed)) return null;
+  const wildcard = input.startsWith('*.');
+  const ascii = domainToASCII(wildcard ? input.slice(2) : input);
+  if (ascii === '' || ascii.length > 253 - (wildcard ? 2 : 0)) return null;
+  const labels = ascii.split('.');
+  if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return null;
+  // A label that claims to be punycode must decode to something.
+  if (labels.some((label) => label.startsWith('xn--') && domainToASCII(label) === '')) return null;
+  if (/^\d+$/.test(labels.at(-1)!)) return null; // an IPv4 address is not a site's name
+  return wildcard ? `*.${ascii}` : ascii;
+}
+
+export const domainSchema = z
+  .string()
+  .max(253)
+  .transform((value, context) => {
+    const domain = normalizeDomain(value);
+    if (domain === null) {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be a domain name such as example.com or *.example.com',
+      });
+      return z.NEVER;
+    }
+    return domain;
+  });
+
+/** A site's root, relative to the web root (`/var/www` by default): plain names, no `.` or `..`. */
+export const siteRootSchema = z
+  .string()
+  .max(200)
+  .regex(
+    /^(?!.*(^|\/)\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,3}$/,
+    'must be a path under the web root made of letters, digits, dots, dashes and underscores',
+  );
+
+/**
+ * An http(s) URL that is safe to write into a config: no spaces, quotes, semicolons, braces,
+ * backslashes or `$` (nginx variables), no user:password, a real host.
+ */
+export const webUrlSchema = z
+  .string()
+  .max(2000)
+  .regex(/^https?:\/\/[A-Za-z0-9\-._~:/?#[\]@!&()*+,=%]+$/, 'must be an http:// or https:// URL')
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.username === '' && url.password === '' && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL with a host and no credentials');
+
+export const redirectCodes = [301, 302, 307, 308] as const;
+export const rewritePresets = ['none', 'wordpress', 'laravel', 'spa'] as const;
+
+const indexFileSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a file name such as index.html');
+
+const cidrSchema = z
+  .string()
+  .max(49)
+  .refine((value) => {
+    const [address, prefix, ...rest] = value.split('/');
+    if (rest.length > 0 || address === undefined) return false;
+    const version = address.includes(':') ? 6 : 4;
+    const ok =
+      version === 4
+        ? /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(address)
+        : /^[0-9a-fA-F:]+$/.test(address) && address.includes('::') !== address.includes(':::');
+    if (!ok) return false;
+    if (prefix === undefined) return true;
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+  }, 'must be an IP address or a CIDR range such as 203.0.113.0/24');
+
+export const siteOptionsSchema = z
+  .object({
+    gzip: z.boolean().default(true),
+    /** Index files in order; defaults depend on the type. */
+    index: z.array(indexFileSchema).min(1).max(8).optional(),
+    rewrite: z.enum(rewritePresets).default('none'),
+    /** Addresses allowed in; when present, everyone else is refused (403). */
+    allow: z.array(cidrSchema).max(100).default([]),
+    /** Addresses refused (403). */
+    deny: z.array(cidrSchema).max(100).default([]),
+    accessLog: z.boolean().default(true),
+  })
+  .strict();
+export type SiteOptions = z.infer<typeof siteOptionsSchema>;
+
+const domainsSchema = z
+  .array(domainSchema)
+  .min(1)
+  .max(50)
+  .refine((domains) => new Set(domains).size === domains.length, 'must not repeat a domain');
+
+const common = {
+  domains: domainsSchema,
+  options: siteOptionsSchema.default(siteOptionsSchema.parse({})),
+};
+const phpVersionSchema = z.string().regex(/^\d\.\d$/, 'must be a PHP version such as 8.2');
+
+/** What a site is, as the user describes it: the create body and the renderer's input. */
+export const siteSpecSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('static'), root: siteRootSchema.optional(), ...common }).strict(),
+  z
+    .object({
+      type: z.literal('php'),
+      root: siteRootSchema.optional(),
+      phpVersion: phpVersionSchema,
+      ...common,
+    })
+    .strict(),
+  z.object({ type: z.literal('proxy'), upstream: webUrlSchema, ...common }).strict(),
+  z
+    .object({
+      type: z.literal('redirect'),
+      redirect: z
+        .object({
+          to: webUrlSchema,
+          code: z.union(redirectCodes.map((code) => z.literal(code))).default(301),
+          keepPath: z.boolean().default(true),
+        })
+        .strict(),
+      ...common,
+    })
+    .strict(),
+]);
+export type SiteSpec = z.infer<typeof siteSpecSchema>;
+export type SiteSpecInput = z.input<typeof siteSpecSchema>;
+
+/** A site as Diwan keeps it: the spec plus what Diwan chose (id, absolute root, state). */
+export const websiteSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(siteTypes),
+    domains: z.array(z.string()),
+    /** Absolute path of the files (static and PHP sites), null for the others. */
+    root: z.string().nullable(),
+    phpVersion: z.string().nullable(),
+    upstream: z.string().nullable(),
+    redirect: z.object({ to: z.string(), code: z.number(), keepPath: z.boolean() }).nullable(),
+    options: siteOptionsSchema,
+    enabled: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Website' });
+export type Website = z.infer<typeof websiteSchema>;
+
+export const websiteListQuerySchema = z
+  .object({
+    search: z.string().max(253).optional(),
+    type: z.enum(siteTypes).optional(),
+    sort: z.enum(['domain', 'type', 'created']).default('domain'),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+
+export const websiteListSchema = z.object({
+  websites: z.array(websiteSchema),
+  total: z.number().int(),
+});
+
+export const websitePatchSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    options: siteOptionsSchema.optional(),
+    domains: domainsSchema.optional(),
+  })
+  .strict();
+
+export const websiteDeleteQuerySchema = z
+  .object({ keepFiles: z.enum(['true', 'false']).default('true') })
+  .strict();
+
+/** What the agent renders and applies: the site with every choice made. */
+export const siteRecordSchema = z
+  .object({
+    id: z.uuid(),
+    spec: siteSpecSchema,
+    /** Disabled sites answer 503 with a maintenance page. */
+    enabled: z.boolean(),
+  })
+  .strict();
+export type SiteRecord = z.infer<typeof siteRecordSchema>;
+
+/**
+ * Where a static or PHP site's files live: the root it was given under the web root, else a folder
+ * named after its first domain. Both tiers compute it the same way; null for the other types.
+ */
+export function siteRoot(webRoot: string, spec: SiteSpec): string | null {
+  if (spec.type !== 'static' && spec.type !== 'php') return null;
+  const name = spec.root ?? spec.domains[0]!.replace(/^\*\./, '_wildcard.');
+  return `${webRoot.replace(/\/+$/, '')}/${name}`;
+}

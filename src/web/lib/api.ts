@@ -1,0 +1,138 @@
+import type { z } from 'zod';
+import type { auditPageSchema, auditQuerySchema } from '../../contract/audit.js';
+import type {
+  changePasswordBodySchema,
+  loginBodySchema,
+  mePatchSchema,
+  meSchema,
+  sessionSchema,
+} from '../../contract/auth.js';
+import type { hostInfoSchema } from '../../contract/agent-ops.js';
+import type { ErrorBody, ErrorCode } from '../../contract/errors.js';
+import type { securitySettingsPatchSchema, securitySettingsSchema } from '../../contract/settings.js';
+import type {
+  ServiceAction,
+  softwareListSchema,
+  softwareLogSchema,
+  SoftwareStatus,
+} from '../../contract/software.js';
+import type { taskSchema } from '../../contract/tasks.js';
+import type { apiTokenSchema, createdTokenSchema, createTokenBodySchema } from '../../contract/tokens.js';
+
+// Every type here is inferred from the contract's schemas (type-only imports: no zod in the bundle);
+// the server validates, and the UI shows its errors by code and field.
+export type Me = z.infer<typeof meSchema>;
+export type LoginBody = z.input<typeof loginBodySchema>;
+export type Session = z.infer<typeof sessionSchema>;
+export type ApiToken = z.infer<typeof apiTokenSchema>;
+export type CreatedApiToken = z.infer<typeof createdTokenSchema>;
+export type CreateTokenBody = z.input<typeof createTokenBodySchema>;
+export type AuditQuery = z.input<typeof auditQuerySchema>;
+export type AuditPage = z.infer<typeof auditPageSchema>;
+export type SecuritySettings = z.infer<typeof securitySettingsSchema>;
+export type SecuritySettingsPatch = z.input<typeof securitySettingsPatchSchema>;
+export type HostInfo = z.infer<typeof hostInfoSchema>;
+export type SoftwareList = z.infer<typeof softwareListSchema>;
+export type SoftwareLog = z.infer<typeof softwareLogSchema>;
+export type Task = z.infer<typeof taskSchema>;
+export type { ServiceAction, SoftwareStatus };
+
+/** A failed call: the server's stable code and field, or NETWORK when it could not be reached. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'NETWORK',
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const BASE = '/api/v1';
+let csrfToken: string | null = null;
+/** Called with every `Me` the server sends: state-changing requests carry its CSRF token. */
+export function rememberCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let url = BASE + path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    if ([...params].length > 0) url += `?${params}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The server could not be reached');
+  }
+  if (response.ok) return (await response.json()) as T;
+  // Without a session the server answers a bare 404 (text): the perimeter hides everything.
+  const parsed = (await response.json().catch(() => null)) as ErrorBody | null;
+  const error = parsed?.error;
+  throw new ApiError(
+    response.status,
+    error?.code ?? (response.status === 404 ? 'DIWAN_E_NOT_FOUND' : 'DIWAN_E_INTERNAL'),
+    error?.message ?? response.statusText,
+    error?.field,
+  );
+}
+
+export const api = {
+  /** Who is logged in, or null without a live session. */
+  async me(): Promise<Me | null> {
+    try {
+      return await request<Me>('GET', '/auth/me');
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 404)) return null;
+      throw error;
+    }
+  },
+  login: (body: LoginBody) => request<Me>('POST', '/auth/login', body),
+  logout: () => request<{ ok: true }>('POST', '/auth/logout'),
+  updateMe: (body: z.input<typeof mePatchSchema>) => request<Me>('PATCH', '/auth/me', body),
+  changePassword: (body: z.input<typeof changePasswordBodySchema>) =>
+    request<{ ok: true }>('POST', '/auth/password', body),
+  sessions: () => request<Session[]>('GET', '/auth/sessions'),
+  revokeSession: (id: string) => request<{ ok: true }>('DELETE', `/auth/sessions/${encodeURIComponent(id)}`),
+  revokeOtherSessions: () => request<{ revoked: number }>('POST', '/auth/sessions/revoke-others'),
+  twoFactor: () => request<{ enabled: boolean; remainingRecoveryCodes: number }>('GET', '/auth/2fa'),
+  twoFactorSetup: () => request<{ secret: string; uri: string; qrSvg: string }>('POST', '/auth/2fa/setup'),
+  twoFactorEnable: (code: string) =>
+    request<{ recoveryCodes: string[] }>('POST', '/auth/2fa/enable', { code }),
+  twoFactorDisable: (code: string) => request<{ ok: true }>('POST', '/auth/2fa/disable', { code }),
+  tokens: () => request<ApiToken[]>('GET', '/tokens'),
+  createToken: (body: CreateTokenBody) => request<CreatedApiToken>('POST', '/tokens', body),
+  revokeToken: (id: string) => request<{ ok: true }>('DELETE', `/tokens/${encodeURIComponent(id)}`),
+  securitySettings: () => request<SecuritySettings>('GET', '/settings/security'),
+  updateSecuritySettings: (body: SecuritySettingsPatch) =>
+    request<SecuritySettings>('PATCH', '/settings/security', body),
+  audit: (query: AuditQuery) => request<AuditPage>('GET', '/audit', undefined, query as Query),
+  systemInfo: () => request<HostInfo>('GET', '/system/info'),
+  software: () => request<SoftwareList>('GET', '/software'),
+  /** Install or uninstall: a task (202) whose progress and log follow on the live socket. */
+  softwarePackage: (name: string, action: 'install' | 'uninstall', version?: string) =>
+    request<Task>('POST', `/software/${encodeURIComponent(name)}/${action}`, version ? { version } : {}),
+  softwareService: (name: string, action: ServiceAction, version?: string) =>
+    request<SoftwareStatus>(
+      'POST',
+      `/software/${encodeURIComponent(name)}/${action}`,
+      version ? { version } : {},
+    ),
+  softwareLogs: (name: string, lines = 200) =>
+    request<SoftwareLog>('GET', `/software/${encodeURIComponent(name)}/logs`, undefined, { lines }),
+};

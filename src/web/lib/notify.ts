@@ -1,0 +1,10 @@
+import { notifications } from '@mantine/notifications';
+
+export function notifySuccess(message: string): void {
+  notifications.show({ message, color: 'teal', autoClose: 4000 });
+}
+
+export function notifyFailure(message: string): void {
+  // role="alert" is on Mantine's notification; failures stay until dismissed or 8 s.
+  notifications.show({ message, color: 'red', autoClose: 8000 });
+}

@@ -1,0 +1,169 @@
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { e2eServer } from './server-info.js';
+import { expectAccessible, screenshot, totpCode } from './support.js';
+
+/**
+ * One administrator's story on a fresh Diwan, in order: the first login with the printed
+ * credentials, the forced password change, tokens, 2FA, the audit log, Arabic. Each step leaves the
+ * state the next one starts from.
+ */
+test.describe.configure({ mode: 'serial' });
+
+const server = e2eServer();
+const NEW_PASSWORD = 'a long passphrase of my own';
+let context: BrowserContext;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  // axe needs a page of a context made with newContext (not browser.newPage).
+  context = await browser.newContext({ locale: 'en-US' });
+  page = await context.newPage();
+});
+test.afterAll(async () => {
+  await context.close();
+});
+
+async function logIn(username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+test('first login with the printed credentials leads to the forced password change', async () => {
+  await page.goto(server.loginUrl);
+  await expect(page.getByRole('heading', { name: 'Log in to Diwan' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('dir', 'ltr');
+  await expectAccessible(page, 'login');
+  await screenshot(page, 'login');
+
+  await logIn(server.username, 'not-the-password');
+  await expect(page.getByRole('alert')).toContainText('Wrong username, password or code');
+
+  await logIn(server.username, server.password);
+  await expect(page.getByRole('heading', { name: 'Choose your own password' })).toBeVisible();
+  await expectAccessible(page, 'password change');
+  await screenshot(page, 'password-change');
+
+  await page.getByLabel('Current password').fill(server.password);
+  await page.getByLabel(/^New password(?! again)/).fill(NEW_PASSWORD);
+  await page.getByLabel('New password again').fill(NEW_PASSWORD);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Navigation' }).getByRole('link')).toHaveText([
+    'Dashboard',
+    'Audit log',
+    'Settings',
+  ]);
+});
+
+test('creates an API token, shows it once, and revokes it after a confirmation', async () => {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('tab', { name: 'API tokens' }).click();
+  await expect(page.getByText('No API tokens yet.')).toBeVisible();
+  await page.getByLabel('Name').fill('backup script');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByTestId('created-token')).toHaveText(/^dwt_\S{20,}$/);
+  const row = page.getByRole('row', { name: /backup script/ });
+  await expect(row).toContainText('Read only');
+
+  await page.getByRole('button', { name: 'Revoke the token backup script' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Revoke this token?' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByText('The token was revoked.')).toBeVisible();
+  await expect(page.getByText('No API tokens yet.')).toBeVisible();
+});
+
+test('turns on 2FA with the QR code step, then logs in with a code', async () => {
+  await page.getByRole('tab', { name: 'Two-factor' }).click();
+  await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
+  await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
+  const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+  await page.getByLabel('Code from the app').fill(totpCode(secret));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  await expect(page.getByTestId('recovery-codes')).toBeVisible();
+  expect((await page.getByTestId('recovery-codes').textContent())!.trim().split('\n')).toHaveLength(10);
+  await page.getByRole('button', { name: 'I have saved them' }).click();
+  await expect(page.getByText('On', { exact: true })).toBeVisible();
+
+  await page.getByRole('button', { name: /Account menu/ }).click();
+  await page.getByRole('menuitem', { name: 'Log out' }).click();
+  await logIn(server.username, NEW_PASSWORD);
+  const code = page.getByLabel('Code from your authenticator app');
+  await expect(code).toBeFocused();
+  // The enabling code's step is spent (replays are refused): the next one, which the server accepts.
+  await code.fill(totpCode(secret, 1));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+});
+
+test('the audit log shows those actions, and filters them', async () => {
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  const table = page.getByRole('table', { name: 'Audit log' });
+  for (const action of [
+    'Changed the password',
+    'Created an API token',
+    'Revoked an API token',
+    'Turned on two-factor authentication',
+    'Logged in',
+  ]) {
+    await expect(table.getByText(action, { exact: true }).first()).toBeVisible();
+  }
+  await page.getByLabel('Action').fill('token.');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(table.getByRole('row')).toHaveCount(3); // the header and the two token rows
+});
+
+test('switches to Arabic: the page turns right-to-left, translated, and stays so', async () => {
+  await page.getByRole('button', { name: 'Language' }).click();
+  await page.getByRole('menuitem', { name: 'العربية' }).click();
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
+  await expect(page.getByRole('navigation', { name: 'التنقّل' }).getByRole('link')).toHaveText([
+    'لوحة المعلومات',
+    'سجل التدقيق',
+    'الإعدادات',
+  ]);
+  // Kept with the account: a reload (a new tab, another browser) opens in Arabic.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'سجل التدقيق' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('dir', 'rtl');
+});
+
+const PAGES = [
+  { path: 'dashboard', heading: { en: 'Dashboard', ar: 'لوحة المعلومات' } },
+  { path: 'settings/account', heading: { en: 'Settings', ar: 'الإعدادات' } },
+  { path: 'settings/two-factor', heading: { en: 'Settings', ar: 'الإعدادات' } },
+  { path: 'settings/sessions', heading: { en: 'Settings', ar: 'الإعدادات' } },
+  { path: 'settings/tokens', heading: { en: 'Settings', ar: 'الإعدادات' } },
+  { path: 'settings/security', heading: { en: 'Settings', ar: 'الإعدادات' } },
+  { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
+] as const;
+
+for (const lang of ['ar', 'en'] as const) {
+  test(`every page in ${lang === 'ar' ? 'Arabic' : 'English'}: accessible, and a screenshot`, async () => {
+    if (lang === 'en') {
+      await page.getByRole('button', { name: 'اللغة' }).click();
+      await page.getByRole('menuitem', { name: 'English' }).click();
+      await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    }
+    for (const { path, heading } of PAGES) {
+      await page.goto(`${server.loginUrl}/${path}`);
+      await expect(page.getByRole('heading', { level: 1, name: heading[lang] })).toBeVisible();
+      await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+      await expectAccessible(page, `${lang} ${path}`);
+      await screenshot(page, path.replace('/', '-'));
+    }
+  });
+}
+
+test('the login page in Arabic follows the browser before anyone logs in', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'ar-SA' });
+  const arabic = await context.newPage();
+  await arabic.goto(server.loginUrl);
+  await expect(arabic.locator('html')).toHaveAttribute('dir', 'rtl');
+  await expect(arabic.getByRole('heading', { name: 'الدخول إلى ديوان' })).toBeVisible();
+  await expectAccessible(arabic, 'ar login');
+  await screenshot(arabic, 'login');
+  await context.close();
+});

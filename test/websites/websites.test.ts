@@ -1,0 +1,435 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
+import type { WebsitesConfig } from '../../src/server/config/types.js';
+import { debianWebsites } from '../../src/server/config/load.js';
+import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
+import { freePort } from '../support/cli.js';
+
+/**
+ * Websites against the real nginx and php8.2-fpm of this machine, each started here with its own
+ * configuration in a temporary directory (so the host's own nginx is never touched, and the test
+ * owns what it stops). Sites are created, served, changed and deleted through the API.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'diwan-websites-'));
+chmodSync(dir, 0o755); // nginx's workers (www-data) walk down to the web root
+const run = Math.random().toString(36).slice(2, 8);
+const domain = (name: string) => `${name}.${run}.test`;
+
+let layout: WebsitesConfig;
+let testApp: TestApp;
+let headers: Record<string, string>;
+let upstream: Server;
+let upstreamPort: number;
+
+function writeConfigs(port: number): void {
+  const nginx = join(dir, 'nginx');
+  for (const sub of ['conf.d', 'log', 'tmp']) mkdirSync(join(nginx, sub), { recursive: true });
+  writeFileSync(
+    join(nginx, 'nginx.conf'),
+    [
+      'user www-data;',
+      'worker_processes 1;',
+      `pid ${nginx}/nginx.pid;`,
+      `error_log ${nginx}/log/error.log;`,
+      'events { worker_connections 128; }',
+      'http {',
+      '    include /etc/nginx/mime.types;',
+      `    client_body_temp_path ${nginx}/tmp/body;`,
+      `    proxy_temp_path ${nginx}/tmp/proxy;`,
+      `    fastcgi_temp_path ${nginx}/tmp/fastcgi;`,
+      `    uwsgi_temp_path ${nginx}/tmp/uwsgi;`,
+      `    scgi_temp_path ${nginx}/tmp/scgi;`,
+      // What a visitor gets for a name no site has: nginx's default server would be the first site.
+      `    server { listen ${port} default_server; return 444; }`,
+      `    include ${nginx}/conf.d/*.conf;`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const php = join(dir, 'php', '8.2', 'fpm');
+  mkdirSync(join(php, 'pool.d'), { recursive: true });
+  mkdirSync(join(dir, 'php', 'run'), { recursive: true });
+  writeFileSync(
+    join(php, 'php-fpm.conf'),
+    [
+      '[global]',
+      `pid = ${dir}/php/fpm.pid`,
+      `error_log = ${dir}/php/fpm.log`,
+      'daemonize = yes',
+      `include = ${php}/pool.d/*.conf`,
+      // php-fpm refuses to start without a pool: one that no site uses.
+      '[base]',
+      'user = www-data',
+      'group = www-data',
+      `listen = ${dir}/php/run/base.sock`,
+      'pm = ondemand',
+      'pm.max_children = 1',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** A request to the test nginx with a site's Host. */
+function visit(host: string, path = '/'): Promise<{ status: number; body: string; location?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: layout.httpPort, path, headers: { host }, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Every file under a directory with its hash and mode: "byte-identical before and after". */
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (path: string) => {
+    if (!existsSync(path)) return;
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path)) walk(join(path, name));
+    } else if (!path.endsWith('.pid') && !path.includes('/log/') && !path.endsWith('.sock')) {
+      out[path] = `${stat.mode.toString(8)} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const hostState = () => ({
+  nginx: tree(join(dir, 'nginx')),
+  www: tree(layout.webRoot),
+  php: tree(join(dir, 'php')),
+});
+
+function pidOf(file: string): number {
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  layout = {
+    ...debianWebsites(join(dir, 'www')),
+    nginxConf: join(dir, 'nginx', 'nginx.conf'),
+    diwanDir: join(dir, 'nginx', 'diwan'),
+    hookFile: join(dir, 'nginx', 'conf.d', 'diwan.conf'),
+    httpPort: port,
+    logDir: join(dir, 'nginx', 'log'),
+    phpDir: join(dir, 'php'),
+    phpRunDir: join(dir, 'php', 'run'),
+    phpStateDir: join(dir, 'php', 'state'),
+  };
+  mkdirSync(layout.webRoot, { recursive: true, mode: 0o755 });
+  writeConfigs(port);
+  execFileSync('/usr/sbin/nginx', ['-c', layout.nginxConf]);
+  execFileSync('/usr/sbin/php-fpm8.2', ['-y', join(dir, 'php', '8.2', 'fpm', 'php-fpm.conf')]);
+
+  upstreamPort = await freePort();
+  upstream = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      JSON.stringify({
+        from: 'upstream',
+        host: req.headers.host,
+        forwardedFor: req.headers['x-forwarded-for'],
+      }),
+    );
+  });
+  new WebSocketServer({ server: upstream }).on('connection', (socket) =>
+    socket.on('message', (data) => socket.send(`echo: ${String(data)}`)),
+  );
+  await new Promise<void>((resolve) => upstream.listen(upstreamPort, '127.0.0.1', resolve));
+
+  testApp = await buildTestApp({ websites: layout });
+  headers = await tokenHeaders(testApp, 'admin');
+}, 60_000);
+
+afterAll(async () => {
+  // Through the API, so that the Linux users of PHP sites go too.
+  if (testApp) {
+    const { websites } = (
+      await testApp.app.inject({ method: 'GET', url: '/api/v1/websites?limit=500', headers })
+    ).json() as { websites: { id: string }[] };
+    for (const site of websites) {
+      await testApp.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/websites/${site.id}?keepFiles=false`,
+        headers,
+      });
+    }
+  }
+  await testApp?.close();
+  upstream?.close();
+  for (const pidFile of [join(dir, 'nginx', 'nginx.pid'), join(dir, 'php', 'fpm.pid')]) {
+    if (existsSync(pidFile)) process.kill(pidOf(pidFile), 'SIGTERM');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function create(body: Record<string, unknown>) {
+  return testApp.app.inject({ method: 'POST', url: '/api/v1/websites', headers, payload: body });
+}
+
+describe('websites on the real nginx and php-fpm', () => {
+  it('creates a static site that serves its first page, then the files put in its root', async () => {
+    const name = domain('static');
+    const response = await create({ type: 'static', domains: [name, `www.${name}`] });
+    expect(response.statusCode, response.body).toBe(201);
+    const site = response.json();
+    expect(site).toMatchObject({
+      type: 'static',
+      domains: [name, `www.${name}`],
+      root: `${layout.webRoot}/${name}`,
+      enabled: true,
+    });
+    expect((await visit(name)).body).toContain(name);
+    writeFileSync(join(site.root, 'hello.txt'), 'hello from the root\n');
+    expect(await visit(`www.${name}`, '/hello.txt')).toMatchObject({
+      status: 200,
+      body: 'hello from the root\n',
+    });
+    // Dot files are never served.
+    writeFileSync(join(site.root, '.env'), 'SECRET=1\n');
+    expect((await visit(name, '/.env')).status).toBe(403);
+  });
+
+  it('creates a PHP site that runs PHP as its own user, shut in its own folder', async () => {
+    const name = domain('php');
+    const response = await create({ type: 'php', domains: [name], phpVersion: '8.2' });
+    expect(response.statusCode, response.body).toBe(201);
+    const { root } = response.json();
+    writeFileSync(join(root, 'index.php'), '<?php echo 6*7;');
+    writeFileSync(
+      join(root, 'who.php'),
+      "<?php echo posix_getpwuid(posix_geteuid())['name'], ' ', @file_get_contents('/etc/hostname') === false ? 'shut-in' : 'open';",
+    );
+    expect(await visit(name, '/index.php')).toMatchObject({ status: 200, body: '42' });
+    const who = await visit(name, '/who.php');
+    expect(who.body).toMatch(/^diwan-site-[0-9a-f]{12} shut-in$/);
+    // Other users cannot read the site's folder; nginx can, through its group.
+    expect(statSync(root).mode & 0o777).toBe(0o750);
+  });
+
+  it('creates a reverse proxy that passes Host, the client address and WebSocket upgrades', async () => {
+    const name = domain('proxy');
+    const response = await create({
+      type: 'proxy',
+      domains: [name],
+      upstream: `http://127.0.0.1:${upstreamPort}`,
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const answer = await visit(name, '/api');
+    expect(JSON.parse(answer.body)).toEqual({ from: 'upstream', host: name, forwardedFor: '127.0.0.1' });
+    const socket = new WebSocket(`ws://127.0.0.1:${layout.httpPort}/socket`, { headers: { host: name } });
+    const echoed = await new Promise<string>((resolve, reject) => {
+      socket.once('open', () => socket.send('ping'));
+      socket.once('message', (data) => resolve(String(data)));
+      socket.once('error', reject);
+    });
+    socket.close();
+    expect(echoed).toBe('echo: ping');
+  });
+
+  it('creates a redirect that keeps the path and query, or sends everyone to one page', async () => {
+    const kept = domain('old');
+    expect(
+      (
+        await create({
+          type: 'redirect',
+          domains: [kept],
+          redirect: { to: 'https://new.example.com/', code: 308, keepPath: true },
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(await visit(kept, '/a/b?c=1')).toMatchObject({
+      status: 308,
+      location: 'https://new.example.com/a/b?c=1',
+    });
+    const fixed = domain('promo');
+    expect(
+      (
+        await create({
+          type: 'redirect',
+          domains: [fixed],
+          redirect: { to: 'https://example.com/landing', code: 302, keepPath: false },
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(await visit(fixed, '/anything')).toMatchObject({
+      status: 302,
+      location: 'https://example.com/landing',
+    });
+  });
+
+  it('refuses hostile input with 400 naming the field, and the host stays byte-identical', async () => {
+    const groups = hostile as unknown as Record<string, { values: string[] }>;
+    const attempts: [Record<string, unknown>, string][] = [
+      ...[
+        ...groups.nginx!.values,
+        ...groups.domain!.values,
+        ...groups.unicode!.values,
+        ...groups.control!.values,
+      ].map((value): [Record<string, unknown>, string] => [{ type: 'static', domains: [value] }, 'domains']),
+      ...groups.path!.values.map((value): [Record<string, unknown>, string] => [
+        { type: 'static', domains: [domain('h')], root: value },
+        'root',
+      ]),
+      ...groups.url!.values.map((value): [Record<string, unknown>, string] => [
+        { type: 'proxy', domains: [domain('h')], upstream: value },
+        'upstream',
+      ]),
+      ...groups.url!.values.map((value): [Record<string, unknown>, string] => [
+        { type: 'redirect', domains: [domain('h')], redirect: { to: value } },
+        'redirect',
+      ]),
+      [{ type: 'static', domains: [`${'a'.repeat(64)}.test`] }, 'domains'],
+      [{ type: 'php', domains: [domain('h')], phpVersion: '8.2; rm -rf /' }, 'phpVersion'],
+      [{ type: 'static', domains: [domain('h')], options: { index: ['index.html;'] } }, 'options'],
+      [{ type: 'static', domains: [domain('h')], options: { allow: ['1.2.3.4; deny all'] } }, 'options'],
+      [{ type: 'static', domains: [domain('h')], snippet: 'return 200;' }, ''],
+    ];
+    const before = hostState();
+    const countBefore = (await testApp.app.inject({ method: 'GET', url: '/api/v1/websites', headers })).json()
+      .total;
+    for (const [body, field] of attempts) {
+      const response = await create(body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      const error = response.json().error;
+      expect(error.code).toBe('DIWAN_E_VALIDATION');
+      if (field) expect(String(error.field ?? error.message), JSON.stringify(body)).toContain(field);
+    }
+    expect(hostState()).toEqual(before);
+    expect((await testApp.app.inject({ method: 'GET', url: '/api/v1/websites', headers })).json().total).toBe(
+      countBefore,
+    );
+  });
+
+  it('rolls a change nginx refuses back whole, with nginx’s own message, and every other site still answers', async () => {
+    const good = domain('good');
+    expect((await create({ type: 'static', domains: [good] })).statusCode).toBe(201);
+    const before = hostState();
+    const response = await create({
+      type: 'proxy',
+      domains: [domain('bad')],
+      upstream: 'http://no-such-host.invalid:8080',
+    });
+    expect(response.statusCode).toBe(502);
+    expect(response.json().error.message).toContain('host not found in upstream');
+    expect(hostState()).toEqual(before);
+    expect((await visit(good)).status).toBe(200);
+    const list = (
+      await testApp.app.inject({ method: 'GET', url: `/api/v1/websites?search=bad.${run}`, headers })
+    ).json();
+    expect(list.total).toBe(0);
+  });
+
+  it('refuses a domain another site has (409), and changes nothing', async () => {
+    const name = domain('taken');
+    expect((await create({ type: 'static', domains: [name] })).statusCode).toBe(201);
+    const before = hostState();
+    const response = await create({
+      type: 'redirect',
+      domains: [name.toUpperCase()],
+      redirect: { to: 'https://example.com' },
+    });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error.field).toBe('domains');
+    expect(hostState()).toEqual(before);
+  });
+
+  it('disables a site behind a maintenance page and enables it again', async () => {
+    const name = domain('maint');
+    const { id } = (await create({ type: 'static', domains: [name] })).json();
+    const off = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/websites/${id}`,
+      headers,
+      payload: { enabled: false },
+    });
+    expect(off.statusCode, off.body).toBe(200);
+    expect(await visit(name)).toMatchObject({ status: 503 });
+    expect((await visit(name)).body).toContain('maintenance');
+    const on = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/websites/${id}`,
+      headers,
+      payload: { enabled: true },
+    });
+    expect(on.json().enabled).toBe(true);
+    expect((await visit(name)).status).toBe(200);
+  });
+
+  it('deletes a site: nginx stops serving it; its files, pool and user go unless kept', async () => {
+    const name = domain('gone');
+    const { id, root } = (await create({ type: 'php', domains: [name], phpVersion: '8.2' })).json();
+    const config = (
+      await testApp.app.inject({ method: 'GET', url: `/api/v1/websites/${id}/config`, headers })
+    ).json();
+    expect(config.files.map((file: { path: string }) => file.path)).toEqual([
+      `${layout.diwanDir}/sites/${id}.conf`,
+      `${layout.phpDir}/8.2/fpm/pool.d/diwan-${id}.conf`,
+    ]);
+    const response = await testApp.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/websites/${id}?keepFiles=false`,
+      headers,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().removedFiles).toBe(true);
+    expect(existsSync(root)).toBe(false);
+    expect(existsSync(`${layout.diwanDir}/sites/${id}.conf`)).toBe(false);
+    expect(existsSync(`${layout.phpDir}/8.2/fpm/pool.d/diwan-${id}.conf`)).toBe(false);
+    expect(readFileSync('/etc/passwd', 'utf8')).not.toContain(
+      `diwan-site-${id.replace(/-/g, '').slice(0, 12)}`,
+    );
+    await expect(visit(name)).rejects.toThrow(); // the default server closes the connection (444)
+    expect(
+      (await testApp.app.inject({ method: 'GET', url: `/api/v1/websites/${id}`, headers })).statusCode,
+    ).toBe(404);
+  });
+
+  it('lists sites with search, type filter, sorting and pages', async () => {
+    const page = (query: string) =>
+      testApp.app.inject({ method: 'GET', url: `/api/v1/websites?${query}`, headers }).then((r) => r.json());
+    const all = await page('limit=500');
+    expect(all.total).toBeGreaterThanOrEqual(6);
+    const primaries = all.websites.map((site: { domains: string[] }) => site.domains[0]);
+    expect(primaries).toEqual([...primaries].sort());
+    expect((await page(`search=www.static.${run}`)).websites.map((s: { type: string }) => s.type)).toEqual([
+      'static',
+    ]);
+    expect(
+      (await page('type=redirect&limit=500')).websites.every((s: { type: string }) => s.type === 'redirect'),
+    ).toBe(true);
+    const first = await page('limit=2&offset=0');
+    const second = await page('limit=2&offset=2');
+    expect(first.websites).toHaveLength(2);
+    expect(second.websites[0].id).not.toBe(first.websites[1].id);
+    const newest = (await page('sort=created&order=desc&limit=2')).websites;
+    expect(Date.parse(newest[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(newest[1].createdAt));
+  });
+});
