@@ -59,7 +59,16 @@ export function createAgent(
   const databases = createDatabaseOps({
     servers: { mariadb: createMariaDbServer(mariadbOptions), postgresql: postgres },
     hba: { file: postgres.hbaFile, errors: postgres.hbaErrors, reload: postgres.reload },
-    dumps: { dataDir: config.dataDir, mariadb: mariadbOptions, postgres: postgresOptions },
+    dumps: {
+      dataDir: config.dataDir,
+      mariadb: mariadbOptions,
+      postgres: postgresOptions,
+      postgresImport: {
+        port: async () => (await postgres.connection()).port,
+        createRole: postgres.createHelperRole,
+        dropRole: postgres.dropHelperRole,
+      },
+    },
   });
   const redisUnit = options.redis?.unit ?? 'redis-server';
   const redis = createRedisOps({

@@ -189,6 +189,38 @@ describe.each(['mariadb', 'postgresql'] as const)('export and import on %s', (en
   });
 });
 
+describe('what a dump may do', () => {
+  it('cannot become the PostgreSQL superuser: the import runs as a member of the owner only', async () => {
+    const database = await createDatabase('postgresql');
+    const hostileDump = Buffer.from(
+      'CREATE TABLE mine (i int);\nSET ROLE postgres;\nCREATE TABLE escalated (i int);\n',
+    );
+    const upload = await inject('POST', '/databases/uploads', {
+      payload: hostileDump,
+      headers: { ...admin, 'content-type': 'application/sql' },
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const response = await inject('POST', `/databases/${database.id}/import`, {
+      payload: { upload: upload.json().id },
+    });
+    const done = await finished(response.json());
+    expect(done.task.state).toBe('failed');
+    expect(done.log.join('\n')).toMatch(/permission denied to set role "postgres"/);
+    const db = await postgresAdmin(database.name);
+    try {
+      const tables = await db.query(
+        "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'",
+      );
+      // What ran before the refusal belongs to the owner, not to the superuser or the helper.
+      expect(tables.rows).toEqual([{ tablename: 'mine', tableowner: expect.stringMatching(/_u\d+$/) }]);
+      const helpers = await db.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'diwan_import_%'");
+      expect(helpers.rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
+  });
+});
+
 describe('import paths', () => {
   it('refuses paths outside the allowed places, with dots, or of other types, before any task', async () => {
     const database = await createDatabase('mariadb');
