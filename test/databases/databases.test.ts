@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
-import { dropLeftovers, postgresTcp, runPrefix, serverState, uniqueName } from './servers.js';
+import { dropLeftovers, namedState, postgresTcp, serverState, uniqueName } from './servers.js';
 
 // Databases through the API against the real MariaDB and PostgreSQL of this machine. No skip: a test
 // that needs a server fails when the server is not there.
@@ -251,28 +251,10 @@ describe('hostile names and passwords', () => {
 
   /** Fine inside a password, which meets neither a shell nor SQL text: only refused as names. */
   const harmlessInPasswords = new Set(['a%b', '!!', '~root', '*', '?', ...notNames]);
-  /** Everything on both servers, but the panel databases other test files make meanwhile. */
-  const wholeServers = async () => {
-    const state = await serverState('');
-    // Other test files make panel databases (diwan_t_…) and their own (dwt<hex>_…) meanwhile; what
-    // this file would have made carries its own prefix, so it still counts.
-    const mine = (name: string) =>
-      !name.startsWith('diwan_t_') && !(/^dwt[0-9a-f]{6}_/.test(name) && !name.startsWith(`${runPrefix}_`));
-    return {
-      mariadb: {
-        databases: state.mariadb.databases.filter(mine),
-        users: state.mariadb.users.filter(mine),
-        grants: state.mariadb.grants.filter(mine),
-      },
-      postgresql: {
-        databases: state.postgresql.databases.filter(mine),
-        roles: state.postgresql.roles.filter(mine),
-      },
-    };
-  };
-
   it('answers 400 naming the field, and creates nothing on either server or in the panel', async () => {
-    const before = await wholeServers();
+    // Other test files, and other checkouts' runs on this machine, make and drop databases and users
+    // meanwhile: look only at what this file could have made (its prefix) and at every name tried.
+    const before = await serverState();
     const records = (await testApp.panelDb.db.selectFrom('databases').selectAll().execute()).length;
     const attempts: { body: Record<string, unknown>; field: string }[] = [];
     for (const engine of ['mariadb', 'postgresql']) {
@@ -316,13 +298,19 @@ describe('hostile names and passwords', () => {
     attempts.push({ body: { ...mariaValid, charset: 'utf8mb4; DROP' }, field: 'charset' });
     attempts.push({ body: { ...mariaValid, collation: "utf8mb4_bin'" }, field: 'collation' });
 
+    const tried = attempts.flatMap(({ body }) =>
+      [body.name, body.username].filter((value): value is string => typeof value === 'string'),
+    );
+    const named = await namedState(tried);
     for (const { body, field } of attempts) {
       const response = await api('POST', '/databases', body);
       const shown = JSON.stringify(body).slice(0, 160);
       expect(response.statusCode, `${shown} → ${response.body}`).toBe(400);
       expect(response.json().error, shown).toMatchObject({ code: 'DIWAN_E_VALIDATION', field });
     }
-    expect(await wholeServers()).toEqual(before);
+    expect(await serverState()).toEqual(before);
+    // Reserved names (root, template1 …) exist already: nothing new may have joined them.
+    expect(await namedState(tried)).toEqual(named);
     expect((await testApp.panelDb.db.selectFrom('databases').selectAll().execute()).length).toBe(records);
   });
 });

@@ -60,6 +60,54 @@ export async function serverState(prefix = runPrefix) {
   }
 }
 
+/** Which of these names exist on either server as a database, a user or role, or in a grant. */
+export async function namedState(names: readonly string[]) {
+  const maria = await mariaAdmin();
+  const postgres = await postgresAdmin();
+  try {
+    const list = [...new Set(names)];
+    // Compared here, byte for byte: MariaDB's system tables are utf8mb3 and refuse to compare with
+    // an emoji in an IN list.
+    const wanted = new Set(list);
+    const [allDbs] = await maria.query<mysql.RowDataPacket[]>(
+      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA',
+    );
+    const [allUsers] = await maria.query<mysql.RowDataPacket[]>(
+      'SELECT User AS u, Host AS h FROM mysql.user',
+    );
+    const [allGrants] = await maria.query<mysql.RowDataPacket[]>(
+      'SELECT User AS u, Host AS h, Db AS d FROM mysql.db',
+    );
+    const dbs = allDbs.filter((row) => wanted.has(String(row.n)));
+    const users = allUsers
+      .filter((row) => wanted.has(String(row.u)))
+      .map((row) => ({ n: `${row.u}@${row.h}` }));
+    const grants = allGrants
+      .filter((row) => wanted.has(String(row.u)) || wanted.has(String(row.d)))
+      .map((row) => ({ n: `${row.u}@${row.h} on ${row.d}` }));
+    // PostgreSQL names cannot hold NUL, and its text parameters refuse it.
+    const pgList = list.filter((name) => !name.includes('\0'));
+    const pgDbs = await postgres.query('SELECT datname AS n FROM pg_database WHERE datname = ANY($1)', [
+      pgList,
+    ]);
+    const pgRoles = await postgres.query('SELECT rolname AS n FROM pg_roles WHERE rolname = ANY($1)', [
+      pgList,
+    ]);
+    const names_ = (rows: { n: unknown }[]) => rows.map((row) => String(row.n)).sort();
+    return {
+      mariadb: {
+        databases: names_(dbs as { n: unknown }[]),
+        users: names_(users as { n: unknown }[]),
+        grants: names_(grants as { n: unknown }[]),
+      },
+      postgresql: { databases: names_(pgDbs.rows), roles: names_(pgRoles.rows) },
+    };
+  } finally {
+    await maria.end();
+    await postgres.end();
+  }
+}
+
 /** Drops whatever this run left behind (a failed test must not leave databases on the machine). */
 export async function dropLeftovers(prefix = runPrefix): Promise<void> {
   const state = await serverState(prefix);
