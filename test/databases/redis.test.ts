@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiwanError } from '../../src/contract/errors.js';
+import { hostilePasswords } from './servers.js';
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
 
 // Redis status and password through the API. The machine's Redis (127.0.0.1:6379) is shared by other
@@ -179,13 +180,7 @@ describe('Redis', () => {
     await untilUp('Second-redis-pass-2');
     expect(await ping('Second-redis-pass-2')).toBe('PONG');
 
-    for (const password of [
-      'Short-1',
-      'Quote"password-1',
-      'Space password-1',
-      'New\nline-password-1',
-      'a'.repeat(129),
-    ]) {
+    for (const password of hostilePasswords) {
       const response = await setPassword({ password });
       expect(response.statusCode, password).toBe(400);
       expect(response.json().error.field).toBe('password');

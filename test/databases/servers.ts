@@ -2,9 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 
 // The real MariaDB and PostgreSQL of this machine, as their administrators, for tests to look at
 // what the API did. Names made here are unique per run and start with a prefix the clean-up knows.
+
+/** The corpus writes long strings as `__REPEAT_x_N__`: the character x repeated N times. */
+const expand = (value: string) =>
+  value.replace(/^__REPEAT_(.)_(\d+)__$/s, (_match, char: string, count: string) =>
+    char.repeat(Number(count)),
+  );
+/** Passwords every password field must refuse with a 400 (the corpus' `password` group). */
+export const hostilePasswords = hostile.password.values.map(expand);
 
 export const runPrefix = `dwt${randomBytes(3).toString('hex')}`;
 let counter = 0;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type mysql from 'mysql2/promise';
@@ -218,6 +218,19 @@ describe('what a dump may do', () => {
     } finally {
       await db.end();
     }
+  });
+});
+
+describe('uploads', () => {
+  it('takes only a raw body: JSON is 415 and an empty body 400, and nothing is kept', async () => {
+    const json = await inject('POST', '/databases/uploads', { payload: { sql: 'DROP DATABASE x' } });
+    expect(json.statusCode).toBe(415);
+    const empty = await inject('POST', '/databases/uploads', {
+      payload: Buffer.alloc(0),
+      headers: { ...admin, 'content-type': 'application/octet-stream' },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(readdirSync(join(testApp.config.dataDir, 'database-imports'))).toEqual([]);
   });
 });
 
