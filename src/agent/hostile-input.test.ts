@@ -79,6 +79,8 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     upload: '0b0c2a4e-6f1d-4f7e-9a38-3a2f1c9d8e7b',
     path: '/var/backups/shop.sql.gz',
   },
+  'redis.status': {},
+  'redis.setPassword': { password: 'Correct-horse-9' },
   'databases.remoteAccess': { username: 'shop_user', access: 'remote' },
   'databases.revoke': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['10.0.0.1'] },
 };

@@ -10,6 +10,7 @@ import {
   softwareVersionSchema,
 } from './software.js';
 import {
+  redisStatusSchema,
   exportFileNameSchema,
   importPathSchema,
   charsetSchema,
@@ -207,6 +208,18 @@ function databaseOps() {
       changesHost: true,
       timeoutMs: 6 * 60 * 60_000,
       cancellable: true,
+    }),
+    'redis.status': op({
+      input: z.object({}).strict(),
+      output: redisStatusSchema,
+      changesHost: false,
+      timeoutMs: 15_000,
+    }),
+    'redis.setPassword': op({
+      input: z.object({ password: databasePasswordSchema }).strict(),
+      output: redisStatusSchema,
+      changesHost: true,
+      timeoutMs: 120_000,
     }),
     'databases.revoke': op({
       input: z.object({ ...accountShape, name: identifierSchema }).strict(),
