@@ -56,6 +56,23 @@ test('first login with the printed credentials leads to the forced password chan
   ]);
 });
 
+test('the dashboard shows the host, then figures that change every 2 seconds', async () => {
+  await expect(page.getByTestId('host-name')).not.toBeEmpty();
+  const figures = page.getByTestId('dashboard-figures');
+  await expect(figures).toBeVisible();
+  await expect(page.getByTestId('cpu-total')).toHaveText(/^\d+\s?%$/);
+  await expect(page.getByRole('table', { name: 'Busiest processes (CPU)' }).getByRole('row')).not.toHaveCount(
+    1,
+  );
+  const firstTime = await page.getByTestId('sample-time').textContent();
+  const firstCount = Number(await figures.getAttribute('data-samples'));
+  // New samples arrive over the socket: the time moves on and the charts' history grows.
+  await expect(page.getByTestId('sample-time')).not.toHaveText(firstTime!, { timeout: 8_000 });
+  await expect
+    .poll(async () => Number(await figures.getAttribute('data-samples')), { timeout: 8_000 })
+    .toBeGreaterThan(firstCount);
+});
+
 test('creates an API token, shows it once, and revokes it after a confirmation', async () => {
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('tab', { name: 'API tokens' }).click();

@@ -7,10 +7,11 @@ import { BrowserRouter } from 'react-router';
 import { LoginPage } from '../features/login/LoginPage.js';
 import { applyLocale, directionOf } from '../i18n/index.js';
 import { currentEntrance } from '../lib/entrance.js';
+import { live } from '../lib/live.js';
 import { useMe } from './auth.js';
 import { ErrorState } from './ErrorState.js';
 import { FullPageLoader } from './FullPageLoader.js';
-import { createQueryClient } from './query-client.js';
+import { createQueryClient, ME_KEY } from './query-client.js';
 import { cssVariablesResolver, theme } from './theme.js';
 
 // Everything past the login is loaded once someone has logged in: the login page stays small.
@@ -22,6 +23,10 @@ const ForcedPasswordChange = lazy(() =>
 export function App() {
   const [queryClient] = useState(createQueryClient);
   const { i18n } = useTranslation();
+  // The live socket closes with 4401 when the session ends: back to the login page.
+  useEffect(() => {
+    live.onSessionEnded = () => queryClient.setQueryData(ME_KEY, null);
+  }, [queryClient]);
   return (
     <QueryClientProvider client={queryClient}>
       <DirectionProvider initialDirection={directionOf(i18n.language)} detectDirection={false}>

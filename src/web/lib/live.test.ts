@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { live } from './live.js';
+
+/** A WebSocket stand-in that records what the page sends and lets the test play the server. */
+class FakeSocket {
+  static OPEN = 1;
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: unknown[] = [];
+  closedWith: number | null = null;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: string }) => void) | null = null;
+  onclose: ((event: { code: number }) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close(code: number) {
+    this.closedWith = code;
+  }
+  open() {
+    this.readyState = FakeSocket.OPEN;
+    this.onopen?.();
+  }
+  receive(message: unknown) {
+    this.onmessage?.({ data: JSON.stringify(message) });
+  }
+}
+
+const SUBSCRIBE = { type: 'subscribe', channel: 'dashboard' } as const;
+const UNSUBSCRIBE = { type: 'unsubscribe', channel: 'dashboard' } as const;
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+  FakeSocket.all = [];
+});
+
+describe('the live socket', () => {
+  it('opens one socket for the tab, subscribes once per channel, and closes with the last listener', () => {
+    vi.stubGlobal('WebSocket', FakeSocket);
+    const first = vi.fn();
+    const second = vi.fn();
+    const stopFirst = live.listen('dashboard', SUBSCRIBE, UNSUBSCRIBE, first);
+    const stopSecond = live.listen('dashboard', SUBSCRIBE, UNSUBSCRIBE, second);
+    expect(FakeSocket.all).toHaveLength(1);
+    const socket = FakeSocket.all[0]!;
+    expect(socket.url).toMatch(/^ws:\/\/.+\/api\/v1\/live$/);
+    socket.open();
+    expect(socket.sent).toEqual([SUBSCRIBE]);
+
+    const update = { type: 'update', channel: 'dashboard', samples: [] };
+    socket.receive(update);
+    socket.receive({ type: 'update', channel: 'task', id: 'other', update: {} });
+    expect(first.mock.calls).toEqual([[update]]);
+    expect(second.mock.calls).toEqual([[update]]);
+
+    stopFirst();
+    expect(socket.sent).toEqual([SUBSCRIBE]);
+    stopSecond();
+    expect(socket.sent).toEqual([SUBSCRIBE, UNSUBSCRIBE]);
+    expect(socket.closedWith).toBe(1000);
+  });
+
+  it('reconnects after a drop and subscribes again; a 4401 close ends the session instead', () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('WebSocket', FakeSocket);
+    const ended = vi.fn();
+    live.onSessionEnded = ended;
+    const stop = live.listen('dashboard', SUBSCRIBE, UNSUBSCRIBE, () => undefined);
+    FakeSocket.all[0]!.open();
+    FakeSocket.all[0]!.onclose?.({ code: 1006 });
+    vi.advanceTimersByTime(1000);
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.all[1]!.open();
+    expect(FakeSocket.all[1]!.sent).toEqual([SUBSCRIBE]);
+
+    FakeSocket.all[1]!.onclose?.({ code: 4401 });
+    vi.advanceTimersByTime(60_000);
+    expect(ended).toHaveBeenCalledOnce();
+    expect(FakeSocket.all).toHaveLength(2);
+    stop();
+  });
+});
