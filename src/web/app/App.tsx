@@ -1,5 +1,4 @@
 import { DirectionProvider, MantineProvider, useDirection } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -16,6 +15,10 @@ import { cssVariablesResolver, theme } from './theme.js';
 
 // Everything past the login is loaded once someone has logged in: the login page stays small.
 const Shell = lazy(() => import('./Shell.js').then((m) => ({ default: m.Shell })));
+// Toasts are shown only once someone is logged in: their code stays out of the login page too.
+const Notifications = lazy(() =>
+  import('@mantine/notifications').then((m) => ({ default: m.Notifications })),
+);
 const ForcedPasswordChange = lazy(() =>
   import('../features/login/ForcedPasswordChange.js').then((m) => ({ default: m.ForcedPasswordChange })),
 );
@@ -32,7 +35,6 @@ export function App() {
       <DirectionProvider initialDirection={directionOf(i18n.language)} detectDirection={false}>
         <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
           <DirectionSync />
-          <Notifications position="top-center" />
           <BrowserRouter basename={`/${currentEntrance()}`}>
             <AuthGate />
           </BrowserRouter>
@@ -64,6 +66,7 @@ function AuthGate() {
   if (!me.data) return <LoginPage />;
   return (
     <Suspense fallback={<FullPageLoader />}>
+      <Notifications position="top-center" />
       {me.data.user.mustChangePassword ? <ForcedPasswordChange me={me.data} /> : <Shell me={me.data} />}
     </Suspense>
   );

@@ -14,10 +14,10 @@ import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSetMe } from '../../app/auth.js';
-import { LanguageMenu } from '../../app/LanguageMenu.js';
 import { api, ApiError, type LoginBody } from '../../lib/api.js';
 import { currentEntrance } from '../../lib/entrance.js';
 import { errorMessage } from '../../lib/errors.js';
+import { LanguageButtons } from './LanguageButtons.js';
 
 type Step = 'password' | 'totp' | 'recovery';
 
@@ -72,7 +72,7 @@ export function LoginPage() {
               <Title order={1} size="h3">
                 {t('login.title')}
               </Title>
-              <LanguageMenu />
+              <LanguageButtons />
             </Group>
             {step === 'password' ? (
               <>
