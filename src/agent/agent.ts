@@ -12,12 +12,29 @@ import { createServiceManager } from './system/services.js';
 import { createHostSampler } from './system/host-sampler.js';
 import { createNginx, createPhpFpm } from './system/web-servers.js';
 import { createWebsitesOps } from './ops/websites/handlers.js';
+import { createDatabaseOps } from './ops/databases/handlers.js';
+import { createMariaDbServer, defaultMariaDbOptions, type MariaDbOptions } from './ops/databases/mariadb.js';
+import {
+  createPostgresServer,
+  defaultPostgresOptions,
+  type PostgresOptions,
+} from './ops/databases/postgresql.js';
+
+/** Where the agent finds what it manages; tests point some of it at instances of their own. */
+export interface AgentOptions {
+  mariadb?: MariaDbOptions;
+  postgres?: PostgresOptions;
+}
 
 /**
  * The agent's composition root: its operations, and the authorizer that checks every caller against
  * the panel database (verify-only: no cache, no writes but the audit of refusals).
  */
-export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Logger }) {
+export function createAgent(
+  config: Config,
+  deps: { panelDb: PanelDb; logger: Logger },
+  options: AgentOptions = {},
+) {
   const services = createPanelServices(config, { panelDb: deps.panelDb, verifyOnly: true }, deps.logger);
   const software = createSoftwareOps({
     services: createServiceManager(),
@@ -33,6 +50,14 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
     nginx: createNginx(config.websites, serviceManager),
     phpFpm: createPhpFpm(config.websites, serviceManager),
   });
+  const mariadbOptions = options.mariadb ?? defaultMariaDbOptions;
+  const postgresOptions = options.postgres ?? defaultPostgresOptions;
+  const postgres = createPostgresServer(postgresOptions);
+  const databases = createDatabaseOps({
+    servers: { mariadb: createMariaDbServer(mariadbOptions), postgresql: postgres },
+    hba: { file: postgres.hbaFile, errors: postgres.hbaErrors, reload: postgres.reload },
+    dumps: { dataDir: config.dataDir, mariadb: mariadbOptions, postgres: postgresOptions },
+  });
   const dispatch = createDispatcher({
     handlers: {
       'system.ping': system.ping,
@@ -46,6 +71,18 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
       'websites.apply': websites.apply,
       'websites.remove': websites.remove,
       'websites.files': websites.files,
+      'databases.list': databases.list,
+      'databases.create': databases.create,
+      'databases.alter': databases.alter,
+      'databases.drop': databases.drop,
+      'databases.createUser': databases.createUser,
+      'databases.dropUser': databases.dropUser,
+      'databases.setPassword': databases.setPassword,
+      'databases.grant': databases.grant,
+      'databases.revoke': databases.revoke,
+      'databases.remoteAccess': databases.remoteAccess,
+      'databases.export': databases.export,
+      'databases.import': databases.import,
     },
     authorizer: createAuthorizer(services.auth),
     onRefused: (op, error) => {
@@ -65,6 +102,7 @@ export function createAgent(config: Config, deps: { panelDb: PanelDb; logger: Lo
   return {
     dispatch,
     async close() {
+      await databases.close();
       await services.events.close();
     },
   };

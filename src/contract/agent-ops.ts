@@ -9,6 +9,19 @@ import {
   softwareTargetSchema,
   softwareVersionSchema,
 } from './software.js';
+import {
+  exportFileNameSchema,
+  importPathSchema,
+  charsetSchema,
+  collationSchema,
+  connectionDetailsSchema,
+  databaseEngineSchema,
+  databaseHostSchema,
+  databaseLiveSchema,
+  databasePasswordSchema,
+  identifierSchema,
+  withNameLimits,
+} from './databases.js';
 
 /** Bumped whenever a message shape changes; the handshake refuses a mismatch. */
 export const AGENT_PROTOCOL_VERSION = 2;
@@ -63,6 +76,145 @@ interface OpSpec<I extends z.ZodType, O extends z.ZodType> {
 
 function op<I extends z.ZodType, O extends z.ZodType>(spec: OpSpec<I, O>): OpSpec<I, O> {
   return spec;
+}
+
+/** A user's accounts on one server: MariaDB has one per host; PostgreSQL ignores hosts. */
+const accountShape = {
+  engine: databaseEngineSchema,
+  username: identifierSchema,
+  hosts: z.array(databaseHostSchema).min(1).max(20),
+};
+const accountList = z
+  .array(z.object({ username: identifierSchema, hosts: accountShape.hosts }).strict())
+  .min(1)
+  .max(100)
+  .optional();
+const ok = z.object({ ok: z.literal(true) });
+
+function databaseOps() {
+  return {
+    'databases.list': op({
+      input: z
+        .object({
+          engine: databaseEngineSchema,
+          names: z.array(identifierSchema).min(1).max(5000).optional(),
+        })
+        .strict(),
+      output: z.object({
+        databases: z.array(databaseLiveSchema),
+        connection: connectionDetailsSchema.omit({ database: true, username: true }),
+      }),
+      changesHost: false,
+      timeoutMs: 30_000,
+    }),
+    'databases.create': op({
+      input: withNameLimits(
+        z
+          .object({
+            ...accountShape,
+            name: identifierSchema,
+            password: databasePasswordSchema,
+            charset: charsetSchema.optional(),
+            collation: collationSchema.optional(),
+          })
+          .strict(),
+      ),
+      output: databaseLiveSchema,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    'databases.alter': op({
+      input: z
+        .object({
+          engine: databaseEngineSchema,
+          name: identifierSchema,
+          charset: charsetSchema.optional(),
+          collation: collationSchema.optional(),
+        })
+        .strict(),
+      output: databaseLiveSchema,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    'databases.drop': op({
+      input: z
+        .object({
+          engine: databaseEngineSchema,
+          name: identifierSchema,
+          /** Users granted on it: their grants are revoked (MariaDB keeps them after a drop). */
+          revoke: accountList,
+          /** Users dropped with it (those that had no other database). */
+          dropUsers: accountList,
+        })
+        .strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 120_000,
+    }),
+    'databases.createUser': op({
+      input: withNameLimits(
+        z.object({ ...accountShape, name: identifierSchema, password: databasePasswordSchema }).strict(),
+      ),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    'databases.dropUser': op({
+      input: z.object(accountShape).strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    'databases.setPassword': op({
+      input: z.object({ ...accountShape, password: databasePasswordSchema }).strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    'databases.grant': op({
+      input: z.object({ ...accountShape, name: identifierSchema }).strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    'databases.remoteAccess': op({
+      input: z.object({ username: identifierSchema, access: z.enum(['local', 'remote']) }).strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    'databases.export': op({
+      input: z
+        .object({ engine: databaseEngineSchema, name: identifierSchema, file: exportFileNameSchema })
+        .strict(),
+      output: z.object({ file: z.string(), sizeBytes: z.number(), durationMs: z.number() }),
+      changesHost: true,
+      timeoutMs: 6 * 60 * 60_000,
+      cancellable: true,
+    }),
+    'databases.import': op({
+      input: z
+        .object({
+          engine: databaseEngineSchema,
+          name: identifierSchema,
+          /** PostgreSQL: the role the dump's objects are created as (the database's owner). */
+          owner: identifierSchema,
+          upload: z.uuid().optional(),
+          path: importPathSchema.optional(),
+        })
+        .strict(),
+      output: z.object({ sizeBytes: z.number(), durationMs: z.number() }),
+      changesHost: true,
+      timeoutMs: 6 * 60 * 60_000,
+      cancellable: true,
+    }),
+    'databases.revoke': op({
+      input: z.object({ ...accountShape, name: identifierSchema }).strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+  };
 }
 
 /**
@@ -150,9 +302,11 @@ export const agentOps = {
     timeoutMs: 10_000,
     adminOnly: true,
   }),
+  ...databaseOps(),
 };
 
 export type AgentOps = typeof agentOps;
+
 export type AgentOpName = keyof AgentOps;
 export type AgentInput<N extends AgentOpName> = z.input<AgentOps[N]['input']>;
 export type AgentOutput<N extends AgentOpName> = z.output<AgentOps[N]['output']>;

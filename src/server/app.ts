@@ -43,6 +43,11 @@ import { taskRoutes } from './features/tasks/routes.js';
 import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
 import { createTaskStore } from './tasks/task-store.js';
+import { databaseRoutes } from './features/databases/routes.js';
+import { createDatabaseService } from './features/databases/service.js';
+import { createDatabaseStore } from './features/databases/store.js';
+import { databaseTransferRoutes } from './features/databases/transfer-routes.js';
+import { createDatabaseTransfers } from './features/databases/transfers.js';
 
 export interface AppDeps {
   /** The panel database; the app owns it from here on and closes it when the app closes. */
@@ -185,6 +190,21 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
         }),
       );
       await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard }));
+      const databaseStore = createDatabaseStore(deps.panelDb.db, panel.now);
+      await api.register(
+        databaseRoutes({ databases: createDatabaseService({ store: databaseStore, agent, box: panel.box }) }),
+      );
+      await api.register(
+        databaseTransferRoutes({
+          transfers: createDatabaseTransfers({
+            store: databaseStore,
+            agent,
+            tasks,
+            dataDir: config.dataDir,
+            now: panel.now,
+          }),
+        }),
+      );
     },
     { prefix: '/api/v1' },
   );

@@ -46,7 +46,8 @@ export function createPanelServices(
       ? createRedisBus(config.redisUrl, (error) => logger.error({ err: error }, 'redis event bus'))
       : createLocalBus());
   const limiter = deps.limiter ?? createDbAttemptLimiter(db, defaultLockoutPolicy, now);
-  const twoFactor = createTwoFactor({ db, users, box: createSecretBox(config.secret), now });
+  const box = createSecretBox(config.secret);
+  const twoFactor = createTwoFactor({ db, users, box, now });
   const auth = createAuthService({
     users,
     sessions,
@@ -62,7 +63,7 @@ export function createPanelServices(
     events,
     verifyOnly: deps.verifyOnly ?? false,
   });
-  return { users, sessions, tokens, audit, security, twoFactor, auth, limiter, events, now };
+  return { users, sessions, tokens, audit, security, twoFactor, auth, limiter, events, box, now };
 }
 
 export type PanelServices = ReturnType<typeof createPanelServices>;

@@ -1,3 +1,4 @@
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import hostile from '../../../test/fixtures/hostile-inputs.json' with { type: 'json' };
 import { ExecError, argvSafe, run } from './exec.js';
@@ -58,6 +59,32 @@ describe('run', () => {
     expect(error.exitCode).toBe(3);
     expect(error.message).not.toContain('hunter2');
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain('hunter2');
+  });
+
+  it('streams stdin from a Readable and stdout into a Writable, beyond the output cap', async () => {
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        setTimeout(done, 1); // a slow consumer: the run must wait for it
+      },
+    });
+    const input = Readable.from(
+      (function* () {
+        for (let i = 0; i < 200; i++) yield Buffer.alloc(1024, i % 256);
+      })(),
+    );
+    const result = await run('cat', [], { stdinFrom: input, stdoutTo: sink, maxOutputBytes: 1024 });
+    expect(result.stdout).toBe('');
+    expect(Buffer.concat(chunks).length).toBe(200 * 1024);
+  });
+
+  it('stops the child when the stream feeding it fails', async () => {
+    const input = new PassThrough();
+    const running = run('cat', [], { stdinFrom: input, stdoutTo: new PassThrough().resume() });
+    input.destroy(new Error('disk gone'));
+    const error = await failure(running);
+    expect(error.cause).toMatchObject({ message: 'disk gone' });
   });
 
   it('gives children a fixed environment, nothing inherited', async () => {

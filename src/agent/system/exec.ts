@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
 /**
  * The only way Diwan starts a process: an argv array, no shell, a fixed environment, a timeout and a
@@ -28,6 +30,13 @@ export type ExecFailureReason = 'exit' | 'timeout' | 'output-limit' | 'spawn' | 
 export interface RunOptions {
   /** Written to the child's stdin, which is then closed. The place for secrets. */
   stdin?: string | Buffer;
+  /** Piped to the child's stdin instead of `stdin` (a dump being imported); its errors stop the child. */
+  stdinFrom?: Readable;
+  /**
+   * Receives the child's stdout instead of collecting it (a dump being written): not capped, and
+   * the run ends only once this stream has finished. `stdout` in the result is then empty.
+   */
+  stdoutTo?: Writable;
   timeoutMs?: number;
   /** Per stream; going past it kills the child. */
   maxOutputBytes?: number;
@@ -183,12 +192,18 @@ function spawnAndCollect(
         terminate('exit', error); // onLine threw: stop the child and hand the error back
       }
     };
-    child.stdout.on('data', feed(stdout));
+    if (options.stdoutTo) {
+      child.stdout.pipe(options.stdoutTo);
+      options.stdoutTo.on('error', (error) => terminate('exit', error));
+    } else child.stdout.on('data', feed(stdout));
     child.stderr.on('data', feed(stderr));
 
     // A child may exit without reading its input (EPIPE): its exit status tells the story.
     child.stdin.on('error', () => {});
-    child.stdin.end(options.stdin);
+    if (options.stdinFrom) {
+      options.stdinFrom.on('error', (error) => terminate('exit', error));
+      options.stdinFrom.pipe(child.stdin);
+    } else child.stdin.end(options.stdin);
 
     child.on('error', (error) => {
       // spawn failures (ENOENT, EACCES, bad cwd) arrive here; 'close' may or may not follow.
@@ -196,6 +211,16 @@ function spawnAndCollect(
     });
 
     child.on('close', (code, signal) => {
+      // What the child wrote must be through `stdoutTo` before the run counts as done.
+      const drained = options.stdoutTo
+        ? finished(options.stdoutTo).catch((error: unknown) => {
+            failure ??= { reason: 'exit', cause: error };
+          })
+        : Promise.resolve();
+      void drained.then(() => settle(code, signal));
+    });
+
+    function settle(code: number | null, signal: NodeJS.Signals | null) {
       finish(() => {
         try {
           stdout.flush();
@@ -220,7 +245,7 @@ function spawnAndCollect(
           });
         }
       });
-    });
+    }
   });
 }
 

@@ -16,6 +16,7 @@ const tablesOf: Record<string, string[]> = {
   '0005_two_factor': ['recovery_codes'],
   '0006_login_throttle': ['login_throttle'],
   '0007_task_owner': [],
+  '0008_databases': ['databases', 'database_users', 'database_grants'],
   '0009_websites': ['websites', 'website_domains'],
 };
 const names = Object.keys(migrations);

@@ -149,6 +149,38 @@ export interface WebsiteDomainsTable {
   website_id: string;
 }
 
+export interface DatabasesTable {
+  id: string;
+  engine: 'mariadb' | 'postgresql';
+  name: string;
+  charset: string | null;
+  collation: string | null;
+  created_by: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface DatabaseUsersTable {
+  id: string;
+  engine: 'mariadb' | 'postgresql';
+  username: string;
+  /** JSON array of MariaDB hosts; `[]` for PostgreSQL roles. */
+  hosts: JsonText;
+  /** The password, sealed by the secret box with context `database-user:<id>`. */
+  password_sealed: string;
+  remote_access: Generated<Flag>;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface DatabaseGrantsTable {
+  database_id: string;
+  user_id: string;
+  /** 1 for the user made with the database (its owner on PostgreSQL). */
+  owner: Generated<Flag>;
+  created_at: Millis;
+}
+
 export interface Database {
   settings: SettingsTable;
   users: UsersTable;
@@ -161,6 +193,9 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   websites: WebsitesTable;
   website_domains: WebsiteDomainsTable;
+  databases: DatabasesTable;
+  database_users: DatabaseUsersTable;
+  database_grants: DatabaseGrantsTable;
 }
 
 export type User = Selectable<UsersTable>;
@@ -176,3 +211,5 @@ export type Task = Selectable<TasksTable>;
 export type NewTask = Insertable<TasksTable>;
 export type TaskUpdate = Updateable<TasksTable>;
 export type TaskLogLine = Selectable<TaskLogsTable>;
+export type DatabaseRecord = Selectable<DatabasesTable>;
+export type DatabaseUserRecord = Selectable<DatabaseUsersTable>;

@@ -7,6 +7,7 @@ import * as tasks from './0004-tasks.js';
 import * as twoFactor from './0005-two-factor.js';
 import * as loginThrottle from './0006-login-throttle.js';
 import * as taskOwner from './0007-task-owner.js';
+import * as databases from './0008-databases.js';
 import * as websites from './0009-websites.js';
 
 /**
@@ -22,6 +23,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_two_factor': twoFactor,
   '0006_login_throttle': loginThrottle,
   '0007_task_owner': taskOwner,
-  // 0008 is the databases module's (issue 7), landing from its own branch.
+  '0008_databases': databases,
   '0009_websites': websites,
 };
