@@ -68,12 +68,12 @@ export function LoginPage() {
       <Paper component="main" withBorder shadow="sm" p="xl" w="100%" maw={400}>
         <form onSubmit={submit} noValidate>
           <Stack>
-            <Group justify="space-between" wrap="nowrap">
-              <Title order={1} size="h3">
-                {t('login.title')}
-              </Title>
+            <Group justify="flex-end">
               <LanguageButtons />
             </Group>
+            <Title order={1} size="h3">
+              {t('login.title')}
+            </Title>
             {step === 'password' ? (
               <>
                 <TextInput
