@@ -17,6 +17,9 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   npm ci --no-audit --no-fund
 fi
 
+# Tests that start a real `diwan serve` load the entrance page, which is the built SPA.
+bash scripts/lib/web-build.sh
+
 status=0
 npx vitest run "$@" || status=$?
 

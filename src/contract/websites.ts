@@ -1,4 +1,3 @@
-import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 
 /**
@@ -11,6 +10,18 @@ export const siteTypes = ['static', 'php', 'proxy', 'redirect'] as const;
 export type SiteType = (typeof siteTypes)[number];
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * IDNA ToASCII as the WHATWG URL parser does it, in Node and in browsers alike (the contract is also
+ * bundled into the web interface): '' when the name cannot be a host.
+ */
+function domainToASCII(name: string): string {
+  try {
+    return new URL(`http://${name}/`).hostname;
+  } catch {
+    return '';
+  }
+}
 
 /**
  * A domain as nginx will see it: lower case, internationalized names as punycode, labels of letters,
@@ -180,7 +191,7 @@ export const websiteListQuerySchema = z
     type: z.enum(siteTypes).optional(),
     sort: z.enum(['domain', 'type', 'created']).default('domain'),
     order: z.enum(['asc', 'desc']).default('asc'),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })
   .strict();

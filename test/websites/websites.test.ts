@@ -1,25 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 import type { WebsitesConfig } from '../../src/server/config/types.js';
-import { debianWebsites } from '../../src/server/config/load.js';
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
+import { startPrivateWebServers, type PrivateWebServers } from '../support/web-servers.js';
 import { freePort } from '../support/cli.js';
 
 /**
@@ -28,81 +16,17 @@ import { freePort } from '../support/cli.js';
  * owns what it stops). Sites are created, served, changed and deleted through the API.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'diwan-websites-'));
-chmodSync(dir, 0o755); // nginx's workers (www-data) walk down to the web root
 const run = Math.random().toString(36).slice(2, 8);
 const domain = (name: string) => `${name}.${run}.test`;
 
+let servers: PrivateWebServers;
 let layout: WebsitesConfig;
+let dir: string;
+let visit: PrivateWebServers['visit'];
 let testApp: TestApp;
 let headers: Record<string, string>;
 let upstream: Server;
 let upstreamPort: number;
-
-function writeConfigs(port: number): void {
-  const nginx = join(dir, 'nginx');
-  for (const sub of ['conf.d', 'log', 'tmp']) mkdirSync(join(nginx, sub), { recursive: true });
-  writeFileSync(
-    join(nginx, 'nginx.conf'),
-    [
-      'user www-data;',
-      'worker_processes 1;',
-      `pid ${nginx}/nginx.pid;`,
-      `error_log ${nginx}/log/error.log;`,
-      'events { worker_connections 128; }',
-      'http {',
-      '    include /etc/nginx/mime.types;',
-      `    client_body_temp_path ${nginx}/tmp/body;`,
-      `    proxy_temp_path ${nginx}/tmp/proxy;`,
-      `    fastcgi_temp_path ${nginx}/tmp/fastcgi;`,
-      `    uwsgi_temp_path ${nginx}/tmp/uwsgi;`,
-      `    scgi_temp_path ${nginx}/tmp/scgi;`,
-      // What a visitor gets for a name no site has: nginx's default server would be the first site.
-      `    server { listen ${port} default_server; return 444; }`,
-      `    include ${nginx}/conf.d/*.conf;`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  const php = join(dir, 'php', '8.2', 'fpm');
-  mkdirSync(join(php, 'pool.d'), { recursive: true });
-  mkdirSync(join(dir, 'php', 'run'), { recursive: true });
-  writeFileSync(
-    join(php, 'php-fpm.conf'),
-    [
-      '[global]',
-      `pid = ${dir}/php/fpm.pid`,
-      `error_log = ${dir}/php/fpm.log`,
-      'daemonize = yes',
-      `include = ${php}/pool.d/*.conf`,
-      // php-fpm refuses to start without a pool: one that no site uses.
-      '[base]',
-      'user = www-data',
-      'group = www-data',
-      `listen = ${dir}/php/run/base.sock`,
-      'pm = ondemand',
-      'pm.max_children = 1',
-      '',
-    ].join('\n'),
-  );
-}
-
-/** A request to the test nginx with a site's Host. */
-function visit(host: string, path = '/'): Promise<{ status: number; body: string; location?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: layout.httpPort, path, headers: { host }, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Every file under a directory with its hash and mode: "byte-identical before and after". */
 function tree(root: string): Record<string, string> {
@@ -126,27 +50,9 @@ const hostState = () => ({
   php: tree(join(dir, 'php')),
 });
 
-function pidOf(file: string): number {
-  return Number(readFileSync(file, 'utf8').trim());
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  layout = {
-    ...debianWebsites(join(dir, 'www')),
-    nginxConf: join(dir, 'nginx', 'nginx.conf'),
-    diwanDir: join(dir, 'nginx', 'diwan'),
-    hookFile: join(dir, 'nginx', 'conf.d', 'diwan.conf'),
-    httpPort: port,
-    logDir: join(dir, 'nginx', 'log'),
-    phpDir: join(dir, 'php'),
-    phpRunDir: join(dir, 'php', 'run'),
-    phpStateDir: join(dir, 'php', 'state'),
-  };
-  mkdirSync(layout.webRoot, { recursive: true, mode: 0o755 });
-  writeConfigs(port);
-  execFileSync('/usr/sbin/nginx', ['-c', layout.nginxConf]);
-  execFileSync('/usr/sbin/php-fpm8.2', ['-y', join(dir, 'php', '8.2', 'fpm', 'php-fpm.conf')]);
+  servers = await startPrivateWebServers();
+  ({ layout, dir, visit } = servers);
 
   upstreamPort = await freePort();
   upstream = createServer((req, res) => {
@@ -184,10 +90,7 @@ afterAll(async () => {
   }
   await testApp?.close();
   upstream?.close();
-  for (const pidFile of [join(dir, 'nginx', 'nginx.pid'), join(dir, 'php', 'fpm.pid')]) {
-    if (existsSync(pidFile)) process.kill(pidOf(pidFile), 'SIGTERM');
-  }
-  rmSync(dir, { recursive: true, force: true });
+  servers?.stop();
 });
 
 async function create(body: Record<string, unknown>) {

@@ -46,7 +46,9 @@ export function registerMetrics(
 
   app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: unmatched paths would otherwise grow the series forever.
-    const route = request.routeOptions.url ?? 'unmatched';
+    // A plain 404 from the entrance's catch-all routes is a miss like any other.
+    const route =
+      request.plainNotFound || request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
     duration.observe(
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,

@@ -26,6 +26,11 @@ export function entranceRoutes(deps: { auth: AuthService; spa: SpaFiles }): Fast
     const isEntrance = async (segment: string, ip: string) =>
       ENTRANCE_LIKE.test(segment) ? deps.auth.checkEntrance(segment, ip) : false;
 
+    // A caller with credentials gets the API's own 404 (JSON, request id) for a path that is not an
+    // entrance; everyone else the plain one.
+    const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+      request.revealErrors ? reply.callNotFound() : sendPlainNotFound(reply);
+
     const sendIndex = (request: FastifyRequest, reply: FastifyReply, entrance: string) => {
       const html = deps.spa.index(entrance, languageOf(request));
       if (html === null) {
@@ -41,7 +46,7 @@ export function entranceRoutes(deps: { auth: AuthService; spa: SpaFiles }): Fast
       '/:entrance',
       { config: { public: true }, schema: { hide: true } },
       async (request, reply) => {
-        if (!(await isEntrance(request.params.entrance, request.ip))) return sendPlainNotFound(reply);
+        if (!(await isEntrance(request.params.entrance, request.ip))) return notFound(request, reply);
         return sendIndex(request, reply, request.params.entrance);
       },
     );
@@ -51,7 +56,7 @@ export function entranceRoutes(deps: { auth: AuthService; spa: SpaFiles }): Fast
         `/:entrance/${page}`,
         { config: { public: true }, schema: { hide: true } },
         async (request, reply) => {
-          if (!(await isEntrance(request.params.entrance, request.ip))) return sendPlainNotFound(reply);
+          if (!(await isEntrance(request.params.entrance, request.ip))) return notFound(request, reply);
           return sendIndex(request, reply, request.params.entrance);
         },
       );
@@ -61,8 +66,8 @@ export function entranceRoutes(deps: { auth: AuthService; spa: SpaFiles }): Fast
       { config: { public: true }, schema: { hide: true } },
       async (request, reply) => {
         const asset = deps.spa.asset(request.params.file);
-        if (!asset) return sendPlainNotFound(reply);
-        if (!(await isEntrance(request.params.entrance, request.ip))) return sendPlainNotFound(reply);
+        if (!asset) return notFound(request, reply);
+        if (!(await isEntrance(request.params.entrance, request.ip))) return notFound(request, reply);
         reply.type(asset.type).header('cache-control', IMMUTABLE).header('vary', 'accept-encoding');
         if (asset.gzip && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
           return reply.header('content-encoding', 'gzip').send(asset.gzip);
