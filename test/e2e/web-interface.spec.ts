@@ -51,9 +51,27 @@ test('first login with the printed credentials leads to the forced password chan
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Navigation' }).getByRole('link')).toHaveText([
     'Dashboard',
+    'Software',
     'Audit log',
     'Settings',
   ]);
+});
+
+test('the dashboard shows the host, then figures that change every 2 seconds', async () => {
+  await expect(page.getByTestId('host-name')).not.toBeEmpty();
+  const figures = page.getByTestId('dashboard-figures');
+  await expect(figures).toBeVisible();
+  await expect(page.getByTestId('cpu-total')).toHaveText(/^\d+\s?%$/);
+  await expect(page.getByRole('table', { name: 'Busiest processes (CPU)' }).getByRole('row')).not.toHaveCount(
+    1,
+  );
+  const firstTime = await page.getByTestId('sample-time').textContent();
+  const firstCount = Number(await figures.getAttribute('data-samples'));
+  // New samples arrive over the socket: the time moves on and the charts' history grows.
+  await expect(page.getByTestId('sample-time')).not.toHaveText(firstTime!, { timeout: 8_000 });
+  await expect
+    .poll(async () => Number(await figures.getAttribute('data-samples')), { timeout: 8_000 })
+    .toBeGreaterThan(firstCount);
 });
 
 test('creates an API token, shows it once, and revokes it after a confirmation', async () => {
@@ -97,6 +115,23 @@ test('turns on 2FA with the QR code step, then logs in with a code', async () =>
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
 });
 
+test("the Software center lists the catalog and shows a service's log lines", async () => {
+  await page.getByRole('link', { name: 'Software' }).click();
+  const table = page.getByRole('table', { name: 'Software' });
+  for (const name of ['nginx', 'MariaDB', 'PostgreSQL', 'Redis']) {
+    await expect(table.getByRole('row', { name: new RegExp(name) })).toBeVisible();
+  }
+  // MariaDB is provisioned and running on this host, and Diwan's tests depend on it.
+  const mariadb = table.getByRole('row', { name: /MariaDB/ });
+  await expect(mariadb).toContainText('Running');
+  await page.getByRole('button', { name: 'Logs of MariaDB' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Recent log lines of MariaDB' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByText('Loading…')).toHaveCount(0);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+});
+
 test('the audit log shows those actions, and filters them', async () => {
   await page.getByRole('link', { name: 'Audit log' }).click();
   const table = page.getByRole('table', { name: 'Audit log' });
@@ -121,6 +156,7 @@ test('switches to Arabic: the page turns right-to-left, translated, and stays so
   await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
   await expect(page.getByRole('navigation', { name: 'التنقّل' }).getByRole('link')).toHaveText([
     'لوحة المعلومات',
+    'البرمجيات',
     'سجل التدقيق',
     'الإعدادات',
   ]);
@@ -137,6 +173,7 @@ const PAGES = [
   { path: 'settings/sessions', heading: { en: 'Settings', ar: 'الإعدادات' } },
   { path: 'settings/tokens', heading: { en: 'Settings', ar: 'الإعدادات' } },
   { path: 'settings/security', heading: { en: 'Settings', ar: 'الإعدادات' } },
+  { path: 'software', heading: { en: 'Software', ar: 'البرمجيات' } },
   { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
 ] as const;
 

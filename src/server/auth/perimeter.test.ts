@@ -28,8 +28,10 @@ const PUBLIC = [
   // The security entrance: the page exists only at the secret path; any other segment is the plain 404.
   'GET /:entrance',
   'HEAD /:entrance',
-  'GET /:entrance/*',
-  'HEAD /:entrance/*',
+  ...['dashboard', 'software', 'audit', 'settings', 'settings/:tab', 'assets/:file'].flatMap((page) => [
+    `GET /:entrance/${page}`,
+    `HEAD /:entrance/${page}`,
+  ]),
 ];
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -158,12 +160,20 @@ describe('security entrance', () => {
     });
     expect(arabic.body).toContain('<html lang="ar" dir="rtl">');
     // Client-side routes get the same page.
-    for (const route of ['settings', 'settings/tokens', 'audit']) {
+    for (const route of ['dashboard', 'settings', 'settings/tokens', 'audit', 'software']) {
       const response = await current.app.inject({ method: 'GET', url: `/${entrance}/${route}` });
       expect(response.statusCode, route).toBe(200);
       expect(response.body, route).toContain('<div id="root">');
     }
-    for (const url of [`/${entrance}x`, `/${entrance}/other.js`, '/login', `/${entrance.slice(0, -1)}`]) {
+    for (const url of [
+      `/${entrance}x`,
+      `/${entrance}/other.js`,
+      `/${entrance}/no-such-page`,
+      `/${entrance}/settings/tokens/more`,
+      '/login',
+      `/${entrance.slice(0, -1)}`,
+      `/${entrance.slice(0, -1)}/settings`,
+    ]) {
       const response = await current.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(404);
       expect(response.body).toBe('Not Found\n');

@@ -1,5 +1,4 @@
 import { DirectionProvider, MantineProvider, useDirection } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,14 +6,19 @@ import { BrowserRouter } from 'react-router';
 import { LoginPage } from '../features/login/LoginPage.js';
 import { applyLocale, directionOf } from '../i18n/index.js';
 import { currentEntrance } from '../lib/entrance.js';
+import { live } from '../lib/live.js';
 import { useMe } from './auth.js';
 import { ErrorState } from './ErrorState.js';
 import { FullPageLoader } from './FullPageLoader.js';
-import { createQueryClient } from './query-client.js';
+import { createQueryClient, ME_KEY } from './query-client.js';
 import { cssVariablesResolver, theme } from './theme.js';
 
 // Everything past the login is loaded once someone has logged in: the login page stays small.
 const Shell = lazy(() => import('./Shell.js').then((m) => ({ default: m.Shell })));
+// Toasts are shown only once someone is logged in: their code stays out of the login page too.
+const Notifications = lazy(() =>
+  import('@mantine/notifications').then((m) => ({ default: m.Notifications })),
+);
 const ForcedPasswordChange = lazy(() =>
   import('../features/login/ForcedPasswordChange.js').then((m) => ({ default: m.ForcedPasswordChange })),
 );
@@ -22,12 +26,15 @@ const ForcedPasswordChange = lazy(() =>
 export function App() {
   const [queryClient] = useState(createQueryClient);
   const { i18n } = useTranslation();
+  // The live socket closes with 4401 when the session ends: back to the login page.
+  useEffect(() => {
+    live.onSessionEnded = () => queryClient.setQueryData(ME_KEY, null);
+  }, [queryClient]);
   return (
     <QueryClientProvider client={queryClient}>
       <DirectionProvider initialDirection={directionOf(i18n.language)} detectDirection={false}>
         <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
           <DirectionSync />
-          <Notifications position="top-center" />
           <BrowserRouter basename={`/${currentEntrance()}`}>
             <AuthGate />
           </BrowserRouter>
@@ -59,6 +66,7 @@ function AuthGate() {
   if (!me.data) return <LoginPage />;
   return (
     <Suspense fallback={<FullPageLoader />}>
+      <Notifications position="top-center" />
       {me.data.user.mustChangePassword ? <ForcedPasswordChange me={me.data} /> : <Shell me={me.data} />}
     </Suspense>
   );

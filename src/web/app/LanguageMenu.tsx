@@ -4,8 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { Locale } from '../../contract/auth.js';
 import { applyLocale, LOCALES } from '../i18n/index.js';
 
-/** Each language is named in itself, so anyone can find theirs whatever the page's language is. */
-const NAMES: Record<Locale, string> = { en: 'English', ar: 'العربية' };
+import { LANGUAGE_NAMES as NAMES } from '../i18n/index.js';
 
 /** Switches the language here; `onChange` keeps it with the account when someone is logged in. */
 export function LanguageMenu({ onChange }: { onChange?: (locale: Locale) => void }) {

@@ -20,6 +20,7 @@ import {
   IconListDetails,
   IconLogout,
   IconMoon,
+  IconPackage,
   IconSettings,
   IconSun,
   IconUserCircle,
@@ -38,6 +39,7 @@ import { PageLoader } from './PageLoader.js';
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
   lazy(() => load().then((m) => ({ default: m[name] })));
 const DashboardPage = page(() => import('../features/dashboard/DashboardPage.js'), 'DashboardPage');
+const SoftwarePage = page(() => import('../features/software/SoftwarePage.js'), 'SoftwarePage');
 const AuditPage = page(() => import('../features/audit/AuditPage.js'), 'AuditPage');
 const SettingsPage = page(() => import('../features/settings/SettingsPage.js'), 'SettingsPage');
 const NotFoundPage = page(() => import('./NotFoundPage.js'), 'NotFoundPage');
@@ -45,6 +47,7 @@ const NotFoundPage = page(() => import('./NotFoundPage.js'), 'NotFoundPage');
 /** Only modules that work are listed: a module gets its entry when its page lands. */
 const NAVIGATION = [
   { path: 'dashboard', label: 'nav.dashboard', icon: IconGauge },
+  { path: 'software', label: 'nav.software', icon: IconPackage },
   { path: 'audit', label: 'nav.audit', icon: IconListDetails },
   { path: 'settings', label: 'nav.settings', icon: IconSettings },
 ] as const;
@@ -103,6 +106,7 @@ export function Shell({ me }: { me: Me }) {
           <Routes>
             <Route index element={<Navigate to="/dashboard" replace />} />
             <Route path="dashboard" element={<DashboardPage />} />
+            <Route path="software" element={<SoftwarePage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="settings" element={<SettingsPage />} />
             <Route path="settings/:tab" element={<SettingsPage />} />

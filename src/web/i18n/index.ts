@@ -6,6 +6,8 @@ import en from './en.json';
 
 export const resources = { en: { translation: en }, ar: { translation: ar } } as const;
 export const LOCALES: readonly Locale[] = ['en', 'ar'];
+/** Each language is named in itself, so anyone can find theirs whatever the page's language is. */
+export const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', ar: 'العربية' };
 const STORAGE_KEY = 'diwan.locale';
 
 /** The browser's choice (what it sends as Accept-Language), or the last language picked here. */

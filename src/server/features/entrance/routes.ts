@@ -5,8 +5,8 @@ import type { SpaFiles } from './spa-files.js';
 
 /** What could be a guess at the entrance (favicon.ico, robots.txt and the like cannot). */
 const ENTRANCE_LIKE = /^[A-Za-z0-9_-]{8,64}$/;
-/** A client-side route of the SPA: `settings`, `settings/tokens`, … (never a file name). */
-const CLIENT_ROUTE = /^[a-z0-9-]{1,32}(\/[a-z0-9-]{1,32}){0,3}$/;
+/** The SPA's pages (src/web/app/Shell.tsx): reloading or sharing one of these URLs opens it. */
+const CLIENT_ROUTES = ['dashboard', 'software', 'audit', 'settings', 'settings/:tab'] as const;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function languageOf(request: FastifyRequest): 'en' | 'ar' {
@@ -15,7 +15,7 @@ function languageOf(request: FastifyRequest): 'en' | 'ar' {
 
 /**
  * The security entrance serves the web interface (the SPA of src/web): `/<entrance>` and its client
- * routes (`/<entrance>/settings`) get index.html, `/<entrance>/assets/<file>` the hashed files. Any
+ * pages (`/<entrance>/settings`) get index.html, `/<entrance>/assets/<file>` the hashed files. Any
  * other path, and every path under a wrong entrance, answers the plain 404: the interface exists only
  * for someone who knows the secret path.
  */
@@ -50,16 +50,24 @@ export function entranceRoutes(deps: { auth: AuthService; spa: SpaFiles }): Fast
         return sendIndex(request, reply, request.params.entrance);
       },
     );
-    app.get<{ Params: { entrance: string; '*': string } }>(
-      '/:entrance/*',
+    // The SPA's own pages, by name: a wildcard would also catch every unknown path of two segments.
+    for (const page of CLIENT_ROUTES) {
+      app.get<{ Params: { entrance: string } }>(
+        `/:entrance/${page}`,
+        { config: { public: true }, schema: { hide: true } },
+        async (request, reply) => {
+          if (!(await isEntrance(request.params.entrance, request.ip))) return notFound(request, reply);
+          return sendIndex(request, reply, request.params.entrance);
+        },
+      );
+    }
+    app.get<{ Params: { entrance: string; file: string } }>(
+      '/:entrance/assets/:file',
       { config: { public: true }, schema: { hide: true } },
       async (request, reply) => {
-        const { entrance, '*': rest } = request.params;
-        const assetName = rest.startsWith('assets/') ? rest.slice('assets/'.length) : null;
-        const asset = assetName === null ? undefined : deps.spa.asset(assetName);
-        if (assetName !== null ? !asset : !CLIENT_ROUTE.test(rest)) return notFound(request, reply);
-        if (!(await isEntrance(entrance, request.ip))) return notFound(request, reply);
-        if (!asset) return sendIndex(request, reply, entrance);
+        const asset = deps.spa.asset(request.params.file);
+        if (!asset) return notFound(request, reply);
+        if (!(await isEntrance(request.params.entrance, request.ip))) return notFound(request, reply);
         reply.type(asset.type).header('cache-control', IMMUTABLE).header('vary', 'accept-encoding');
         if (asset.gzip && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) {
           return reply.header('content-encoding', 'gzip').send(asset.gzip);

@@ -14,10 +14,10 @@ import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSetMe } from '../../app/auth.js';
-import { LanguageMenu } from '../../app/LanguageMenu.js';
 import { api, ApiError, type LoginBody } from '../../lib/api.js';
 import { currentEntrance } from '../../lib/entrance.js';
 import { errorMessage } from '../../lib/errors.js';
+import { LanguageButtons } from './LanguageButtons.js';
 
 type Step = 'password' | 'totp' | 'recovery';
 
@@ -68,12 +68,12 @@ export function LoginPage() {
       <Paper component="main" withBorder shadow="sm" p="xl" w="100%" maw={400}>
         <form onSubmit={submit} noValidate>
           <Stack>
-            <Group justify="space-between" wrap="nowrap">
-              <Title order={1} size="h3">
-                {t('login.title')}
-              </Title>
-              <LanguageMenu />
+            <Group justify="flex-end">
+              <LanguageButtons />
             </Group>
+            <Title order={1} size="h3">
+              {t('login.title')}
+            </Title>
             {step === 'password' ? (
               <>
                 <TextInput
