@@ -91,6 +91,7 @@ export function createAgent(
       'websites.apply': websites.apply,
       'websites.remove': websites.remove,
       'websites.files': websites.files,
+      'websites.drift': websites.drift,
       'databases.list': databases.list,
       'databases.create': databases.create,
       'databases.alter': databases.alter,

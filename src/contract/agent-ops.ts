@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dashboardSampleSchema } from './dashboard.js';
-import { siteRecordSchema } from './websites.js';
+import { siteDriftSchema, siteRecordSchema } from './websites.js';
 import {
   serviceActions,
   softwareListSchema,
@@ -306,6 +306,18 @@ export const agentOps = {
     output: z.object({ removedFiles: z.boolean() }),
     changesHost: true,
     timeoutMs: 120_000,
+  }),
+  /**
+   * Compares the sites' files with what Diwan would write (hand edits, missing files, orphans).
+   * Public: the web tier runs it at start-up with no user; it reveals states, never contents, and
+   * the socket is open to the web tier's group only.
+   */
+  'websites.drift': op({
+    input: z.object({ sites: z.array(siteRecordSchema).max(5000) }).strict(),
+    output: siteDriftSchema,
+    changesHost: false,
+    timeoutMs: 60_000,
+    public: true,
   }),
   /** The configuration files of a site as they are on disk (read-only view, drift). */
   'websites.files': op({

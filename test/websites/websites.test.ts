@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -334,5 +334,30 @@ describe('websites on the real nginx and php-fpm', () => {
     expect(second.websites[0].id).not.toBe(first.websites[1].id);
     const newest = (await page('sort=created&order=desc&limit=2')).websites;
     expect(Date.parse(newest[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(newest[1].createdAt));
+  });
+
+  it('reports hand edits, missing files and orphans as drift, and leaves them as they are', async () => {
+    const edited = (await create({ type: 'static', domains: [domain('edited')] })).json();
+    const removed = (
+      await create({
+        type: 'redirect',
+        domains: [domain('removed')],
+        redirect: { to: 'https://example.com' },
+      })
+    ).json();
+    const kept = (await create({ type: 'php', domains: [domain('kept')], phpVersion: '8.2' })).json();
+    const file = (id: string) => `${layout.diwanDir}/sites/${id}.conf`;
+    const handEdit = `${readFileSync(file(edited.id), 'utf8')}# added by hand\n`;
+    writeFileSync(file(edited.id), handEdit);
+    rmSync(file(removed.id));
+    writeFileSync(`${layout.diwanDir}/sites/stray.conf`, '# not a site of Diwan\n');
+    const drift = (
+      await testApp.app.inject({ method: 'GET', url: '/api/v1/websites/drift', headers })
+    ).json();
+    const state = (id: string) => drift.sites.find((site: { id: string }) => site.id === id)?.state;
+    expect([state(edited.id), state(removed.id), state(kept.id)]).toEqual(['changed', 'missing', 'ok']);
+    expect(drift.orphans).toEqual([`${layout.diwanDir}/sites/stray.conf`]);
+    expect(readFileSync(file(edited.id), 'utf8')).toBe(handEdit);
+    rmSync(`${layout.diwanDir}/sites/stray.conf`);
   });
 });

@@ -414,5 +414,41 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return { files: found };
   };
 
-  return { apply, remove: removeSite, files };
+  /**
+   * What is on disk against what Diwan would write: each site's file is rendered again with the
+   * nonce found in it and compared byte for byte (the pool file too). A hand edit shows as
+   * `changed`, a deleted file as `missing`, a file of Diwan's directory that no record names as an
+   * orphan. Nothing is changed: the user chooses (apply again, or keep the edit).
+   */
+  const drift: Handler = async (raw) => {
+    const { sites } = raw as { sites: SiteRecord[] };
+    const results = [];
+    for (const site of sites) {
+      const file = siteFileOf(layout, site.id);
+      const onDisk = (await readForUpdate(file)).content?.toString('utf8') ?? null;
+      if (onDisk === null) {
+        results.push({ id: site.id, state: 'missing' as const, file });
+        continue;
+      }
+      const nonce = /location = \/\.well-known\/diwan-([0-9a-z]+) \{/.exec(onDisk)?.[1] ?? '';
+      let same = onDisk === renderSite(site, { layout, nonce });
+      if (same && site.spec.type === 'php') {
+        const pool = poolFileOf(layout, site.spec.phpVersion, site.id);
+        same = (await readForUpdate(pool)).content?.toString('utf8') === renderPool(site, { layout, nonce });
+      }
+      results.push({ id: site.id, state: same ? ('ok' as const) : ('changed' as const), file });
+    }
+    const known = new Set(sites.map((site) => `${site.id}.conf`));
+    let orphans: string[] = [];
+    try {
+      orphans = (await readdir(sitesDirOf(layout)))
+        .filter((name) => name.endsWith('.conf') && !known.has(name))
+        .map((name) => `${sitesDirOf(layout)}/${name}`);
+    } catch {
+      // no directory yet: no site was ever made
+    }
+    return { sites: results, orphans };
+  };
+
+  return { apply, remove: removeSite, files, drift };
 }
