@@ -53,6 +53,18 @@ export function createAgent(
     nginx: createNginx(config.websites, serviceManager),
     phpFpm: createPhpFpm(config.websites, serviceManager),
   });
+  websites
+    .recover()
+    .then((files) => {
+      if (files.length > 0)
+        deps.logger.warn(
+          { event: 'website.recovered', files },
+          'an unfinished website change was rolled back',
+        );
+    })
+    .catch((error: unknown) =>
+      deps.logger.error({ err: error }, 'cannot roll back an unfinished website change'),
+    );
   const mariadbOptions = options.mariadb ?? defaultMariaDbOptions;
   const postgresOptions = options.postgres ?? defaultPostgresOptions;
   const postgres = createPostgresServer(postgresOptions);

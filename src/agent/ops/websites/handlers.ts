@@ -102,19 +102,58 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Tests kill the agent here, with the files written and nothing reloaded yet. */
+async function pauseForCrashTest(): Promise<void> {
+  if (!process.env.VITEST) return;
+  const ms = Number(process.env.DIWAN_TEST_WEBSITES_PAUSE_MS);
+  if (Number.isFinite(ms) && ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 const DEFAULT_INDEX = (domain: string) =>
   `<!doctype html>\n<html><head><meta charset="utf-8"><title>${domain}</title></head>\n` +
   `<body><h1>${domain}</h1><p>This site is ready. Upload its files to replace this page.</p></body></html>\n`;
 
 /**
  * A change to the host that can be undone: each step registers how to put things back, and on any
- * failure the steps are undone in reverse order.
+ * failure the steps are undone in reverse order. Files are also journaled on disk before they
+ * change (path and previous bytes), so that an agent killed midway puts them back when it starts
+ * again (`recover`): the change fully happens or fully rolls back, even across a crash.
  */
 class Undo {
   private readonly steps: { what: string; undo: () => Promise<void> }[] = [];
+  private readonly journal: { path: string; previous: string | null }[] = [];
+  constructor(private readonly journalPath: string) {}
+
   add(what: string, undo: () => Promise<void>): void {
     this.steps.push({ what, undo });
   }
+
+  /** Call before a file changes: its previous bytes reach the disk first. */
+  async beforeFileChange(path: string, previous: Buffer | null): Promise<void> {
+    if (this.journal.some((entry) => entry.path === path)) return;
+    this.journal.push({ path, previous: previous === null ? null : previous.toString('base64') });
+    const body = { pid: process.pid, files: this.journal };
+    await writeAtomic(this.journalPath, JSON.stringify(body), {
+      expectedVersion: undefined,
+      keepPrevious: false,
+      mode: 0o600,
+    });
+  }
+
+  /** The change is whole (or wholly undone): nothing to recover any more. */
+  async settle(): Promise<void> {
+    await rm(this.journalPath, { force: true });
+  }
+
   /** Undoes everything; returns what could not be undone. */
   async run(): Promise<string[]> {
     const failed: string[] = [];
@@ -138,10 +177,12 @@ class Undo {
 export function createWebsitesOps(deps: WebsitesDeps) {
   const { layout } = deps;
   const lock = new Mutex();
+  const journalPath = `${layout.diwanDir}/journal.json`;
 
   async function write(path: string, content: string, undo: Undo): Promise<boolean> {
     const current = await readForUpdate(path);
     if (current.content?.toString('utf8') === content) return false;
+    await undo.beforeFileChange(path, current.content);
     const { previous } = await writeAtomic(path, content, { expectedVersion: current.version, mode: 0o644 });
     undo.add(`restore ${path}`, () => restore(path, previous));
     return true;
@@ -150,6 +191,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   async function remove(path: string, undo: Undo): Promise<boolean> {
     const current = await readForUpdate(path);
     if (current.content === null) return false;
+    await undo.beforeFileChange(path, current.content);
     await rm(path);
     undo.add(`restore ${path}`, () => restore(path, current.content));
     return true;
@@ -290,10 +332,12 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     context: OpContext,
     work: (undo: Undo, reloads: Set<string>) => Promise<void>,
   ): Promise<void> {
-    const undo = new Undo();
+    await mkdir(layout.diwanDir, { recursive: true });
+    const undo = new Undo(journalPath);
     const reloads = new Set<string>(); // 'nginx' and PHP versions touched
     try {
       await work(undo, reloads);
+      await undo.settle();
     } catch (error) {
       info(context, `Failed: ${(error as Error).message}`);
       info(context, 'Putting every file back as it was');
@@ -307,13 +351,50 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         }
       }
       if (failed.length > 0) {
+        // The journal stays: the next start of the agent tries again.
         throw new DiwanError(
           'DIWAN_E_HOST_COMMAND',
           `${(error as Error).message}. Rolling back also failed: ${failed.join('; ')}`,
         );
       }
+      await undo.settle();
       throw error;
     }
+  }
+
+  /**
+   * At start-up: a change the agent did not finish (it was killed) is undone from the journal,
+   * every file put back as it was, and the servers reloaded. Returns the files put back.
+   */
+  async function recover(): Promise<string[]> {
+    return lock.runExclusive(
+      async () => {
+        let journal: { pid: number; files: { path: string; previous: string | null }[] };
+        try {
+          journal = JSON.parse(await readFile(journalPath, 'utf8')) as typeof journal;
+        } catch {
+          return [];
+        }
+        // Another process in the middle of its change (`diwan site` beside a running panel): not ours.
+        if (journal.pid !== process.pid && isAlive(journal.pid)) return [];
+        const entries = journal.files;
+        for (const entry of [...entries].reverse()) {
+          await restore(entry.path, entry.previous === null ? null : Buffer.from(entry.previous, 'base64'));
+        }
+        await deps.nginx.test();
+        await deps.nginx.reload();
+        const versions = new Set(
+          entries
+            .filter((entry) => entry.path.startsWith(`${layout.phpDir}/`))
+            .map((entry) => entry.path.slice(layout.phpDir.length + 1).split('/')[0]!),
+        );
+        for (const version of versions) await deps.phpFpm.reload(version);
+        await rm(journalPath, { force: true });
+        return entries.map((entry) => entry.path);
+      },
+      undefined,
+      'recovering an unfinished website change',
+    );
   }
 
   const apply: Handler = async (raw, context) => {
@@ -352,6 +433,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           await write(file, renderSite(site, { layout, nonce }), undo);
           await deps.nginx.test();
           info(context, 'nginx -t: the configuration is valid');
+          await pauseForCrashTest();
 
           for (const version of [...reloads]) {
             await deps.phpFpm.reload(version);
@@ -450,5 +532,5 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return { sites: results, orphans };
   };
 
-  return { apply, remove: removeSite, files, drift };
+  return { apply, remove: removeSite, files, drift, recover };
 }
