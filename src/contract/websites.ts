@@ -245,3 +245,35 @@ export const siteDriftSchema = z
   })
   .meta({ id: 'WebsiteDrift' });
 export type SiteDrift = z.infer<typeof siteDriftSchema>;
+
+const logSearchSchema = z
+  .string()
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be plain text on one line')
+  .optional();
+
+/** The query string of `GET /websites/{id}/logs` (numbers arrive as text). */
+export const websiteLogQuerySchema = z
+  .object({
+    kind: z.enum(['access', 'error']).default('access'),
+    lines: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Only lines containing this text (any case). */
+    search: logSearchSchema,
+  })
+  .strict();
+
+/** The same for the agent, which takes real numbers only. */
+export const websiteLogInputSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['access', 'error']),
+    lines: z.number().int().min(1).max(1000),
+    search: logSearchSchema,
+  })
+  .strict();
+
+export const websiteLogSchema = z.object({
+  /** The file the lines come from (and its rotated predecessor). */
+  file: z.string(),
+  lines: z.array(z.string()),
+});

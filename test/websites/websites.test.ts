@@ -419,4 +419,32 @@ describe('websites on the real nginx and php-fpm', () => {
     ).json();
     expect(drift.sites.find((site: { id: string }) => site.id === created.id).state).toBe('ok');
   });
+
+  it("reads a site's access and error logs, the newest last, with a search", async () => {
+    const name = domain('logs');
+    const { id } = (await create({ type: 'static', domains: [name] })).json();
+    for (const path of ['/first-page', '/second-page', '/.git/config']) await visit(name, path);
+    const logs = (query: string) =>
+      testApp.app.inject({ method: 'GET', url: `/api/v1/websites/${id}/logs?${query}`, headers });
+    const access = (await logs('kind=access&lines=10')).json();
+    expect(access.file).toBe(`${layout.logDir}/diwan-${id}.access.log`);
+    expect(access.lines.map((line: string) => /"GET (\S+)/.exec(line)?.[1])).toEqual([
+      '/',
+      '/first-page',
+      '/second-page',
+      '/.git/config',
+    ]);
+    const found = (await logs('kind=access&search=SECOND')).json();
+    expect(found.lines).toHaveLength(1);
+    expect(found.lines[0]).toContain('/second-page');
+    const errors = (await logs('kind=error')).json();
+    // The dot file refused by its rule: nginx says so in the error log.
+    expect(errors.lines.some((line: string) => /access forbidden by rule.*\.git\/config/.test(line))).toBe(
+      true,
+    );
+    for (const bad of ['lines=0', 'lines=1001', 'kind=debug', 'search=a%0Ab']) {
+      const response = await logs(bad);
+      expect(response.statusCode, bad).toBe(400);
+    }
+  });
 });

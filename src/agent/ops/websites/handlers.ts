@@ -9,6 +9,7 @@ import type { Handler, OpContext } from '../../dispatch.js';
 import { readForUpdate, restore, writeAtomic } from '../../system/atomic-write.js';
 import { run } from '../../system/exec.js';
 import { runAction } from '../../system/host-command.js';
+import { MAX_LOG_LINES, readLogTail } from '../../system/log-tail.js';
 import { Mutex } from '../../system/mutex.js';
 import type { Nginx, PhpFpm } from '../../system/web-servers.js';
 import {
@@ -532,5 +533,20 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return { sites: results, orphans };
   };
 
-  return { apply, remove: removeSite, files, drift, recover };
+  const logs: Handler = async (raw) => {
+    const { id, kind, lines, search } = raw as {
+      id: string;
+      kind: 'access' | 'error';
+      lines: number;
+      search?: string;
+    };
+    const file = `${layout.logDir}/diwan-${id}.${kind}.log`;
+    // The rotated file first, so that the newest line comes last.
+    const all = await readLogTail([`${file}.1`, file], search ? MAX_LOG_LINES : lines);
+    const needle = search?.toLowerCase();
+    const kept = needle ? all.filter((line) => line.toLowerCase().includes(needle)) : all;
+    return { file, lines: kept.slice(-lines) };
+  };
+
+  return { apply, remove: removeSite, files, drift, recover, logs };
 }

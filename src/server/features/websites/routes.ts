@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { DiwanError, errorBodySchema } from '../../../contract/errors.js';
 import {
   siteDriftSchema,
+  websiteLogQuerySchema,
+  websiteLogSchema,
   siteRoot,
   siteSpecSchema,
   websiteDeleteQuerySchema,
@@ -253,6 +255,28 @@ export function websiteRoutes(deps: {
         );
         await deps.store.remove(id);
         return { removedFiles: result.removedFiles, taskId };
+      },
+    );
+
+    app.get(
+      '/websites/:id/logs',
+      {
+        schema: {
+          tags: ['websites'],
+          summary: "The last lines of the site's access or error log, optionally only those holding a text",
+          params: idParams,
+          querystring: websiteLogQuerySchema,
+          response: { 200: websiteLogSchema, ...failures },
+        },
+      },
+      async (request) => {
+        if (!(await deps.store.get(request.params.id)))
+          throw new DiwanError('DIWAN_E_NOT_FOUND', 'No such website');
+        return deps.agent.call(
+          'websites.logs',
+          { id: request.params.id, ...request.query },
+          agentCredentialsOf(request),
+        );
       },
     );
 
