@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import hostile from '../../test/fixtures/hostile-inputs.json' with { type: 'json' };
 import { agentOps, type AgentOpName } from '../contract/agent-ops.js';
 import { DiwanError } from '../contract/errors.js';
+import { hasControl } from '../contract/websites.js';
 import { createDispatcher, type Handlers } from './dispatch.js';
 
 /** A valid input for every operation: each test changes one field of it. */
@@ -158,12 +159,7 @@ function harmless(path: Path, value: unknown): boolean {
   if (field === 'root' && value === 'a--b') return true;
   // A log search is free text, only ever compared in memory (test/websites shows it inert); only
   // control characters and oversize are refused there.
-  return (
-    field === 'search' &&
-    typeof value === 'string' &&
-    value.length <= 200 &&
-    !/[\u0000-\u001f\u007f]/.test(value)
-  );
+  return field === 'search' && typeof value === 'string' && value.length <= 200 && !hasControl(value);
 }
 
 function recordingHandlers(calls: string[]): Handlers {

@@ -246,10 +246,19 @@ export const siteDriftSchema = z
   .meta({ id: 'WebsiteDrift' });
 export type SiteDrift = z.infer<typeof siteDriftSchema>;
 
+/** Whether text holds a control character (a newline, NUL, DEL…). */
+export function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 const logSearchSchema = z
   .string()
   .max(200)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be plain text on one line')
+  .refine((text) => !hasControl(text), 'must be plain text on one line')
   .optional();
 
 /** The query string of `GET /websites/{id}/logs` (numbers arrive as text). */
