@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -446,5 +446,51 @@ describe('websites on the real nginx and php-fpm', () => {
       const response = await logs(bad);
       expect(response.statusCode, bad).toBe(400);
     }
+  });
+
+  it('applies request limits, error pages, hotlink protection and an administrator’s snippet', async () => {
+    const name = domain('extras');
+    const response = await create({
+      type: 'static',
+      domains: [name],
+      options: {
+        rateLimit: { perSecond: 1, burst: 0 },
+        errorPages: [{ code: 404, page: '/errors/missing.html' }],
+        hotlinkProtection: { allow: ['friend.example.org'] },
+        snippet: 'add_header X-Diwan-Test snippet-here always;',
+      },
+    });
+    expect(response.statusCode, `${response.body} ${testApp.logs.text.slice(-3000)}`).toBe(201);
+    const { root } = response.json();
+    mkdirSync(join(root, 'errors'));
+    writeFileSync(join(root, 'errors', 'missing.html'), 'our own 404 page\n');
+    writeFileSync(join(root, 'logo.png'), 'not really a png\n');
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the check used this second's request
+
+    const missing = await visit(name, '/nowhere');
+    expect(missing).toMatchObject({ status: 404, body: 'our own 404 page\n' });
+    expect(missing.headers['x-diwan-test']).toBe('snippet-here');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const burst = await Promise.all(Array.from({ length: 5 }, () => visit(name, '/')));
+    expect(burst.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(3);
+
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await visit(name, '/logo.png', { referer: 'https://evil.example/page' })).status).toBe(403);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await visit(name, '/logo.png', { referer: `http://${name}/index.html` })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await visit(name, '/logo.png', { referer: 'https://friend.example.org/' })).status).toBe(200);
+  });
+
+  it('rolls back a snippet nginx refuses, with its message', async () => {
+    const before = hostState();
+    const response = await create({
+      type: 'static',
+      domains: [domain('snippet')],
+      options: { snippet: 'no_such_directive on;' },
+    });
+    expect(response.statusCode).toBe(502);
+    expect(response.json().error.message).toContain('unknown directive "no_such_directive"');
+    expect(hostState()).toEqual(before);
   });
 });

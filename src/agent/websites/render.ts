@@ -52,6 +52,43 @@ const MAINTENANCE_PAGE =
   '<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
   '<body><h1>This site is down for maintenance.</h1><p dir="rtl" lang="ar">هذا الموقع متوقف للصيانة.</p></body></html>';
 
+/** The shared-memory zone of a site's request limit (http context, so named after the site). */
+const zoneOf = (id: string) => `diwan_${id.replace(/-/g, '')}`;
+
+/** Limits, error pages and hotlink protection: what every type may carry. */
+function extras(site: SiteRecord, root: string | null): string[] {
+  const { options } = site.spec;
+  const lines: string[] = [];
+  if (options.rateLimit) {
+    lines.push(
+      // nginx takes no burst=0: without a burst, none is allowed.
+      options.rateLimit.burst > 0
+        ? `limit_req zone=${zoneOf(site.id)} burst=${options.rateLimit.burst} nodelay;`
+        : `limit_req zone=${zoneOf(site.id)};`,
+      'limit_req_status 429;',
+    );
+  }
+  if (options.bandwidthKb !== undefined) lines.push(`limit_rate ${options.bandwidthKb}k;`);
+  if (root !== null) {
+    for (const { code, page } of options.errorPages) lines.push(`error_page ${code} ${page};`);
+  }
+  return lines;
+}
+
+function hotlink(site: SiteRecord, root: string | null): string[] {
+  const protection = site.spec.options.hotlinkProtection;
+  if (!protection || root === null) return [];
+  return [
+    '# Images and media only for pages of this site (and the names allowed).',
+    'location ~* \\.(avif|gif|jpe?g|png|svg|webp|mp3|mp4|ogg|webm)$ {',
+    `    valid_referers none blocked server_names ${protection.allow.join(' ')}`.trimEnd() + ';',
+    '    if ($invalid_referer) {',
+    '        return 403;',
+    '    }',
+    '}',
+  ];
+}
+
 function accessRules(spec: SiteSpec): string[] {
   const lines = spec.options.deny.map((cidr) => `deny ${cidr};`);
   if (spec.options.allow.length > 0) {
@@ -154,6 +191,7 @@ export function renderSite(site: SiteRecord, context: RenderContext): string {
         ]
       : ['gzip off;']),
     ...accessRules(spec),
+    ...extras(site, root),
     '',
     `location = ${checkPath(context.nonce)} {`,
     '    access_log off;',
@@ -161,10 +199,19 @@ export function renderSite(site: SiteRecord, context: RenderContext): string {
     '    return 204;',
     '}',
     ...body(site, root, layout),
+    ...(site.enabled ? hotlink(site, root) : []),
+    ...(spec.options.snippet !== undefined
+      ? ['# Added by an administrator in Diwan:', ...spec.options.snippet.split('\n')]
+      : []),
   ];
   return [
     `${MANAGED_MARK}: site ${site.id} (${spec.type}, ${spec.domains[0]}). Change it in Diwan: an edit`,
     '# made here is reported as drift and kept until you choose.',
+    ...(spec.options.rateLimit
+      ? [
+          `limit_req_zone $binary_remote_addr zone=${zoneOf(site.id)}:1m rate=${spec.options.rateLimit.perSecond}r/s;`,
+        ]
+      : []),
     'server {',
     ...lines.map((line) => (line === '' ? '' : `    ${line}`)),
     '}',

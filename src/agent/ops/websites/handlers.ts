@@ -61,6 +61,8 @@ function ask(port: number, host: string, path: string): Promise<Answer> {
 function verdictOn(site: SiteRecord, answer: Answer, freshRoot: boolean): string | null {
   const { spec } = site;
   if (!site.enabled) return answer.status === 503 ? null : `answered ${answer.status}, not 503`;
+  // The site's own request limit answered (the check's first request took the allowance): live.
+  if (answer.status === 429 && spec.options.rateLimit) return null;
   switch (spec.type) {
     case 'static':
       // A folder made just now holds Diwan's first page: anything but 200 means nginx cannot read it.
