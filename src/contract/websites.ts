@@ -169,6 +169,49 @@ export const siteOptionsSchema = z
       .strict()
       .optional(),
     /**
+     * A login (HTTP basic auth) in front of the whole site or a path. The API takes `password`; the
+     * panel keeps and the agent writes only `passwordHash` ({SSHA}); answers show neither.
+     */
+    passwordProtection: z
+      .object({
+        path: z.union([z.literal('/'), sitePathSchema]).default('/'),
+        realm: z
+          .string()
+          .regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces, dots, dashes')
+          .default('Restricted'),
+        users: z
+          .array(
+            z
+              .object({
+                username: z
+                  .string()
+                  .regex(
+                    /^[A-Za-z0-9._-]{1,32}$/,
+                    'must be 1 to 32 letters, digits, dots, dashes, underscores',
+                  ),
+                password: z
+                  .string()
+                  .min(8)
+                  .max(128)
+                  .refine((text) => !hasControl(text), 'must not contain control characters')
+                  .optional(),
+                passwordHash: z
+                  .string()
+                  .regex(/^\{SSHA\}[A-Za-z0-9+/]{20,80}={0,2}$/, 'must be an {SSHA} hash')
+                  .optional(),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(50)
+          .refine(
+            (users) => new Set(users.map((user) => user.username)).size === users.length,
+            'must not repeat a username',
+          ),
+      })
+      .strict()
+      .optional(),
+    /**
      * nginx directives added at the end of the server block, as written: for administrators (every
      * website change needs an admin session or token), checked by `nginx -t` like everything else.
      */

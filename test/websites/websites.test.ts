@@ -493,4 +493,83 @@ describe('websites on the real nginx and php-fpm', () => {
     expect(response.json().error.message).toContain('unknown directive "no_such_directive"');
     expect(hostState()).toEqual(before);
   });
+
+  it('puts a login in front of a path, keeps only a hash, and shows neither password nor hash', async () => {
+    const name = domain('login');
+    const password = 'open-sesame-42';
+    const response = await create({
+      type: 'php',
+      domains: [name],
+      phpVersion: '8.2',
+      options: {
+        passwordProtection: { path: '/private', realm: 'Staff', users: [{ username: 'ana', password }] },
+      },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const site = response.json();
+    expect(site.options.passwordProtection).toEqual({
+      path: '/private',
+      realm: 'Staff',
+      users: [{ username: 'ana' }],
+    });
+    expect(response.body).not.toContain(password);
+    const stored = await testApp.panelDb.db
+      .selectFrom('websites')
+      .select('spec')
+      .where('id', '=', site.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.spec).not.toContain(password);
+    expect(stored.spec).toMatch(/"passwordHash":"\{SSHA\}/);
+    const htpasswd = `${layout.diwanDir}/htpasswd/${site.id}`;
+    expect(statSync(htpasswd).mode & 0o777).toBe(0o640);
+
+    mkdirSync(join(site.root, 'private'));
+    writeFileSync(join(site.root, 'private', 'secret.php'), '<?php echo "inside";');
+    const basic = (user: string, pass: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+    });
+    expect((await visit(name, '/')).status).toBe(200);
+    expect((await visit(name, '/private/secret.php')).status).toBe(401);
+    expect((await visit(name, '/%70rivate/secret.php')).status).toBe(401); // an encoded path is the same path
+    expect((await visit(name, '/private/secret.php', basic('ana', 'wrong-password'))).status).toBe(401);
+    expect(await visit(name, '/private/secret.php', basic('ana', password))).toMatchObject({
+      status: 200,
+      body: 'inside',
+    });
+
+    // Another setting changes; the user, sent without a password, keeps the one she had.
+    const patched = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/websites/${site.id}`,
+      headers,
+      payload: {
+        options: {
+          gzip: false,
+          passwordProtection: { path: '/private', realm: 'Staff', users: [{ username: 'ana' }] },
+        },
+      },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await visit(name, '/private/secret.php', basic('ana', password))).status).toBe(200);
+    const newcomer = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/websites/${site.id}`,
+      headers,
+      payload: { options: { passwordProtection: { users: [{ username: 'bob' }] } } },
+    });
+    expect(newcomer.statusCode).toBe(400);
+    expect(newcomer.json().error.field).toBe('options');
+
+    for (const users of [
+      [{ username: 'a:b', password }],
+      [{ username: 'ana', password: 'line\nbreak-pass' }],
+    ]) {
+      const bad = await create({
+        type: 'static',
+        domains: [domain('badlogin')],
+        options: { passwordProtection: { users } },
+      });
+      expect(bad.statusCode).toBe(400);
+    }
+  });
 });

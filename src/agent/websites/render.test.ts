@@ -53,6 +53,27 @@ const cases: Record<string, SiteSpecInput> = {
     upstream: 'http://127.0.0.1:8080',
     options: { snippet: 'client_max_body_size 64m;\nadd_header X-Frame-Options SAMEORIGIN;' },
   },
+  'static-password-path.conf': {
+    type: 'static',
+    domains: ['team.example.com'],
+    options: {
+      passwordProtection: {
+        path: '/private.area',
+        realm: 'Team only',
+        users: [{ username: 'ana', passwordHash: '{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g2bHVfY2FsZA==' }],
+      },
+    },
+  },
+  'php-password-whole.conf': {
+    type: 'php',
+    domains: ['admin.example.com'],
+    phpVersion: '8.2',
+    options: {
+      passwordProtection: {
+        users: [{ username: 'ana', passwordHash: '{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g2bHVfY2FsZA==' }],
+      },
+    },
+  },
   'php.conf': { type: 'php', domains: ['blog.example.com'], phpVersion: '8.2' },
   'php-wordpress.conf': {
     type: 'php',

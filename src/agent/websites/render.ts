@@ -22,6 +22,7 @@ export const sitesDirOf = (layout: WebsitesConfig) => `${layout.diwanDir}/sites`
 export const siteFileOf = (layout: WebsitesConfig, id: string) => `${sitesDirOf(layout)}/${id}.conf`;
 export const poolFileOf = (layout: WebsitesConfig, version: string, id: string) =>
   `${layout.phpDir}/${version}/fpm/pool.d/diwan-${id}.conf`;
+export const htpasswdFileOf = (layout: WebsitesConfig, id: string) => `${layout.diwanDir}/htpasswd/${id}`;
 export const phpSocketOf = (layout: WebsitesConfig, id: string) => `${layout.phpRunDir}/diwan-${id}.sock`;
 export const phpStateOf = (layout: WebsitesConfig, id: string) => `${layout.phpStateDir}/${id}`;
 /** The Linux user a PHP site runs as: short, unique enough, valid everywhere. */
@@ -55,8 +56,29 @@ const MAINTENANCE_PAGE =
 /** The shared-memory zone of a site's request limit (http context, so named after the site). */
 const zoneOf = (id: string) => `diwan_${id.replace(/-/g, '')}`;
 
+/** The variable holding the login's realm for a URI, or `off` (http context: named after the site). */
+const authVarOf = (id: string) => `$diwan_auth_${id.replace(/-/g, '')}`;
+
+/** The map that turns the login on for the protected path only ($uri is decoded and normalized). */
+function authMap(site: SiteRecord): string[] {
+  const protection = site.spec.options.passwordProtection;
+  if (!protection) return [];
+  const realm = `"${protection.realm}"`;
+  const lines =
+    protection.path === '/'
+      ? [`    default ${realm};`]
+      : ['    default off;', `    "~^${protection.path.replace(/\./g, '\\.')}(/|$)" ${realm};`];
+  return [`map $uri ${authVarOf(site.id)} {`, ...lines, '}'];
+}
+
+/** The users of a site's login, as nginx's auth_basic_user_file reads them. */
+export function renderHtpasswd(site: SiteRecord): string {
+  const users = site.spec.options.passwordProtection?.users ?? [];
+  return users.map((user) => `${user.username}:${user.passwordHash}\n`).join('');
+}
+
 /** Limits, error pages and hotlink protection: what every type may carry. */
-function extras(site: SiteRecord, root: string | null): string[] {
+function extras(site: SiteRecord, root: string | null, htpasswdFile: string): string[] {
   const { options } = site.spec;
   const lines: string[] = [];
   if (options.rateLimit) {
@@ -69,6 +91,9 @@ function extras(site: SiteRecord, root: string | null): string[] {
     );
   }
   if (options.bandwidthKb !== undefined) lines.push(`limit_rate ${options.bandwidthKb}k;`);
+  if (options.passwordProtection) {
+    lines.push(`auth_basic ${authVarOf(site.id)};`, `auth_basic_user_file ${htpasswdFile};`);
+  }
   if (root !== null) {
     for (const { code, page } of options.errorPages) lines.push(`error_page ${code} ${page};`);
   }
@@ -191,11 +216,12 @@ export function renderSite(site: SiteRecord, context: RenderContext): string {
         ]
       : ['gzip off;']),
     ...accessRules(spec),
-    ...extras(site, root),
+    ...extras(site, root, htpasswdFileOf(layout, site.id)),
     '',
     `location = ${checkPath(context.nonce)} {`,
     '    access_log off;',
     '    allow all;',
+    ...(spec.options.passwordProtection ? ['    auth_basic off;'] : []),
     '    return 204;',
     '}',
     ...body(site, root, layout),
@@ -212,6 +238,7 @@ export function renderSite(site: SiteRecord, context: RenderContext): string {
           `limit_req_zone $binary_remote_addr zone=${zoneOf(site.id)}:1m rate=${spec.options.rateLimit.perSecond}r/s;`,
         ]
       : []),
+    ...authMap(site),
     'server {',
     ...lines.map((line) => (line === '' ? '' : `    ${line}`)),
     '}',

@@ -20,6 +20,7 @@ import {
 import type { AgentClient } from '../../agent/client.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import type { TaskRunner } from '../../tasks/task-runner.js';
+import { hashSitePasswords } from './passwords.js';
 import type { WebsiteStore } from './store.js';
 
 const idParams = z.object({ id: z.uuid() });
@@ -142,7 +143,7 @@ export function websiteRoutes(deps: {
         },
       },
       async (request, reply) => {
-        const spec = request.body;
+        const spec = hashSitePasswords(request.body);
         const id = randomUUID();
         const root = siteRoot(deps.webRoot, spec);
         // The record first: it claims the domains and the folder, so two requests cannot both build.
@@ -199,11 +200,14 @@ export function websiteRoutes(deps: {
         const { id } = request.params;
         const found = await deps.store.get(id);
         if (!found) throw new DiwanError('DIWAN_E_NOT_FOUND', 'No such website');
-        const spec = siteSpecSchema.parse({
-          ...found.spec,
-          ...(request.body.domains ? { domains: request.body.domains } : {}),
-          ...(request.body.options ? { options: request.body.options } : {}),
-        });
+        const spec = hashSitePasswords(
+          siteSpecSchema.parse({
+            ...found.spec,
+            ...(request.body.domains ? { domains: request.body.domains } : {}),
+            ...(request.body.options ? { options: request.body.options } : {}),
+          }),
+          found.spec,
+        );
         const enabled = request.body.enabled ?? found.website.enabled;
         await deps.store.refuseTaken(spec, found.website.root, id);
         const credentials = agentCredentialsOf(request);
