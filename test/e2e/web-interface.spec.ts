@@ -194,6 +194,20 @@ for (const lang of ['ar', 'en'] as const) {
   });
 }
 
+test('the dark theme, which follows the OS, is accessible too', async ({ browser }) => {
+  const dark = await browser.newContext({ colorScheme: 'dark', storageState: await context.storageState() });
+  const darkPage = await dark.newPage();
+  for (const { path, heading } of PAGES) {
+    await darkPage.goto(`${server.loginUrl}/${path}`);
+    await expect(darkPage.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
+    await expect(darkPage.getByRole('heading', { level: 1, name: heading.en })).toBeVisible();
+    await expect(darkPage.locator('[aria-busy="true"]')).toHaveCount(0);
+    await expectAccessible(darkPage, `dark ${path}`);
+    await screenshot(darkPage, `dark-${path.replace('/', '-')}`);
+  }
+  await dark.close();
+});
+
 test('the login page in Arabic follows the browser before anyone logs in', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'ar-SA' });
   const arabic = await context.newPage();
