@@ -216,5 +216,12 @@ test('the login page in Arabic follows the browser before anyone logs in', async
   await expect(arabic.getByRole('heading', { name: 'الدخول إلى ديوان' })).toBeVisible();
   await expectAccessible(arabic, 'ar login');
   await screenshot(arabic, 'login');
+  // By keyboard alone: the username field has the focus, Tab moves on, Enter submits.
+  await expect(arabic.getByLabel(/^اسم المستخدم/)).toBeFocused();
+  await arabic.keyboard.type(server.username);
+  await arabic.keyboard.press('Tab');
+  await arabic.keyboard.type('not-the-password');
+  await arabic.keyboard.press('Enter');
+  await expect(arabic.getByRole('alert')).toHaveText('اسم المستخدم أو كلمة المرور أو الرمز غير صحيح.');
   await context.close();
 });
