@@ -13,6 +13,7 @@ import { createHostSampler } from './system/host-sampler.js';
 import { createNginx, createPhpFpm } from './system/web-servers.js';
 import { createWebsitesOps } from './ops/websites/handlers.js';
 import { createDatabaseOps } from './ops/databases/handlers.js';
+import { createRedisOps } from './ops/redis/handlers.js';
 import { createMariaDbServer, defaultMariaDbOptions, type MariaDbOptions } from './ops/databases/mariadb.js';
 import {
   createPostgresServer,
@@ -24,6 +25,8 @@ import {
 export interface AgentOptions {
   mariadb?: MariaDbOptions;
   postgres?: PostgresOptions;
+  /** The Redis whose password the panel manages: its config file, and its init unit or a restart. */
+  redis?: { configPath?: string; unit?: string; restart?: () => Promise<void> };
 }
 
 /**
@@ -50,13 +53,42 @@ export function createAgent(
     nginx: createNginx(config.websites, serviceManager),
     phpFpm: createPhpFpm(config.websites, serviceManager),
   });
+  websites
+    .recover()
+    .then((files) => {
+      if (files.length > 0)
+        deps.logger.warn(
+          { event: 'website.recovered', files },
+          'an unfinished website change was rolled back',
+        );
+    })
+    .catch((error: unknown) =>
+      deps.logger.error({ err: error }, 'cannot roll back an unfinished website change'),
+    );
   const mariadbOptions = options.mariadb ?? defaultMariaDbOptions;
   const postgresOptions = options.postgres ?? defaultPostgresOptions;
   const postgres = createPostgresServer(postgresOptions);
   const databases = createDatabaseOps({
     servers: { mariadb: createMariaDbServer(mariadbOptions), postgresql: postgres },
     hba: { file: postgres.hbaFile, errors: postgres.hbaErrors, reload: postgres.reload },
-    dumps: { dataDir: config.dataDir, mariadb: mariadbOptions, postgres: postgresOptions },
+    dumps: {
+      dataDir: config.dataDir,
+      mariadb: mariadbOptions,
+      postgres: postgresOptions,
+      postgresImport: {
+        port: async () => (await postgres.connection()).port,
+        createRole: postgres.createHelperRole,
+        dropRole: postgres.dropHelperRole,
+      },
+    },
+  });
+  const redisUnit = options.redis?.unit ?? 'redis-server';
+  const redis = createRedisOps({
+    target: {
+      configPath: options.redis?.configPath ?? '/etc/redis/redis.conf',
+      restart: options.redis?.restart ?? (() => serviceManager.restart(redisUnit)),
+    },
+    usedByPanel: panelDependencies(config).has('redis'),
   });
   const dispatch = createDispatcher({
     handlers: {
@@ -71,6 +103,7 @@ export function createAgent(
       'websites.apply': websites.apply,
       'websites.remove': websites.remove,
       'websites.files': websites.files,
+      'websites.drift': websites.drift,
       'databases.list': databases.list,
       'databases.create': databases.create,
       'databases.alter': databases.alter,
@@ -83,6 +116,8 @@ export function createAgent(
       'databases.remoteAccess': databases.remoteAccess,
       'databases.export': databases.export,
       'databases.import': databases.import,
+      'redis.status': redis.status,
+      'redis.setPassword': redis.setPassword,
     },
     authorizer: createAuthorizer(services.auth),
     onRefused: (op, error) => {

@@ -35,6 +35,15 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     keepFiles: true,
   },
   'websites.files': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b' },
+  'websites.drift': {
+    sites: [
+      {
+        id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b',
+        enabled: false,
+        spec: { type: 'php', domains: ['example.com'], phpVersion: '8.2', root: 'shop' },
+      },
+    ],
+  },
   'databases.list': { engine: 'mariadb', names: ['shop'] },
   'databases.create': {
     engine: 'mariadb',
@@ -79,6 +88,8 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     upload: '0b0c2a4e-6f1d-4f7e-9a38-3a2f1c9d8e7b',
     path: '/var/backups/shop.sql.gz',
   },
+  'redis.status': {},
+  'redis.setPassword': { password: 'Correct-horse-9' },
   'databases.remoteAccess': { username: 'shop_user', access: 'remote' },
   'databases.revoke': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['10.0.0.1'] },
 };
@@ -96,11 +107,10 @@ const hostileStrings: string[] = [
   'nginx\0',
   '../nginx',
   'nginx ',
-  'NGINX',
   'x'.repeat(10_000),
 ];
-/** Hostile only where a catalog name is expected: `apache2` is a fine database name. */
-const notInCatalog = ['apache2'];
+/** Hostile only where a catalog name is expected: `apache2` is a fine database name, `NGINX` a folder. */
+const notInCatalog = ['apache2', 'NGINX'];
 /** Values of the wrong type for any field. */
 const wrongTypes: unknown[] = [
   null,
@@ -138,11 +148,13 @@ function withLeaf(value: unknown, path: Path, leaf: unknown): Record<string, unk
 
 /**
  * Hostile strings that are, in one place, a legitimate value: a plain http URL is a fine upstream or
- * redirect target (the corpus lists it as hostile where a domain is expected).
+ * redirect target (the corpus lists it as hostile where a domain is expected), and so on.
  */
 function harmless(path: Path, value: unknown): boolean {
   const field = path.at(-1);
-  return (field === 'upstream' || field === 'to') && value === 'http://a.com';
+  if ((field === 'upstream' || field === 'to') && value === 'http://a.com') return true;
+  // An SQL comment marker is hostile in a database name; `a--b` is a fine folder name for a site.
+  return field === 'root' && value === 'a--b';
 }
 
 function recordingHandlers(calls: string[]): Handlers {
@@ -184,13 +196,18 @@ describe('every agent operation refuses hostile input before anything runs', () 
       const strings = name.startsWith('software.') ? [...hostileStrings, ...notInCatalog] : hostileStrings;
       for (const field of fields) {
         for (const value of [...strings, ...wrongTypes]) {
-          if (valid[field] !== value) attempts.push({ ...valid, [field]: value });
+          // An empty list is the right type for a list field (drift over no sites), not a wrong one.
+          const sameKind = Array.isArray(valid[field]) && Array.isArray(value) && value.length === 0;
+          if (valid[field] !== value && !sameKind) attempts.push({ ...valid, [field]: value });
         }
       }
       // Nested fields too (a site's domains, upstream, redirect target…), one leaf at a time.
       for (const path of leafPaths(valid).filter((p) => p.length > 1)) {
         for (const value of [...hostileStrings, ...wrongTypes]) {
-          if (harmless(path, value) || leafAt(valid, path) === value) continue;
+          const original = leafAt(valid, path);
+          // The other boolean is no wrong type: a flag has two right values.
+          const bothFlags = typeof original === 'boolean' && typeof value === 'boolean';
+          if (harmless(path, value) || original === value || bothFlags) continue;
           attempts.push(withLeaf(valid, path, value));
         }
       }
@@ -204,7 +221,7 @@ describe('every agent operation refuses hostile input before anything runs', () 
           () => 'ran',
           (error: unknown) => (error instanceof DiwanError ? error.code : String(error)),
         );
-        expect(outcome, `${name} ${JSON.stringify(input).slice(0, 400)}`).toBe('DIWAN_E_VALIDATION');
+        expect(outcome, `${name} ${JSON.stringify(input).slice(0, 600)}`).toBe('DIWAN_E_VALIDATION');
       }
       expect(calls).toEqual([]);
     });

@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { entranceCommand, infoCommand, passwdCommand, tokenCommand, userCommand } from './commands/users.js';
+import { siteCommand } from './commands/sites.js';
 
 export function buildProgram(): Command {
   const program = new Command('diwan')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(passwdCommand());
   program.addCommand(userCommand());
   program.addCommand(tokenCommand());
+  program.addCommand(siteCommand());
   program.addCommand(entranceCommand());
   return program;
 }

@@ -43,7 +43,7 @@ export async function withPanelDb(
 /** Runs `work` with the panel's services, as the web tier builds them, over a migrated database. */
 export async function withPanel(
   command: Command,
-  work: (services: PanelServices, config: Config) => Promise<void>,
+  work: (services: PanelServices, config: Config, panelDb: PanelDb) => Promise<void>,
 ): Promise<void> {
   await withPanelDb(command, async (panelDb, config) => {
     const pending = await pendingMigrations(panelDb.db);
@@ -51,7 +51,7 @@ export async function withPanel(
       throw new CliError(`the panel database has ${pending.length} pending migrations: run diwan migrate up`);
     const services = createPanelServices(config, { panelDb }, pino({ level: 'silent' }));
     try {
-      await work(services, config);
+      await work(services, config, panelDb);
     } finally {
       await services.events.close();
     }

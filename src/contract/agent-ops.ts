@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dashboardSampleSchema } from './dashboard.js';
-import { siteRecordSchema } from './websites.js';
+import { siteDriftSchema, siteRecordSchema } from './websites.js';
 import {
   serviceActions,
   softwareListSchema,
@@ -10,6 +10,7 @@ import {
   softwareVersionSchema,
 } from './software.js';
 import {
+  redisStatusSchema,
   exportFileNameSchema,
   importPathSchema,
   charsetSchema,
@@ -208,6 +209,18 @@ function databaseOps() {
       timeoutMs: 6 * 60 * 60_000,
       cancellable: true,
     }),
+    'redis.status': op({
+      input: z.object({}).strict(),
+      output: redisStatusSchema,
+      changesHost: false,
+      timeoutMs: 15_000,
+    }),
+    'redis.setPassword': op({
+      input: z.object({ password: databasePasswordSchema }).strict(),
+      output: redisStatusSchema,
+      changesHost: true,
+      timeoutMs: 120_000,
+    }),
     'databases.revoke': op({
       input: z.object({ ...accountShape, name: identifierSchema }).strict(),
       output: ok,
@@ -293,6 +306,18 @@ export const agentOps = {
     output: z.object({ removedFiles: z.boolean() }),
     changesHost: true,
     timeoutMs: 120_000,
+  }),
+  /**
+   * Compares the sites' files with what Diwan would write (hand edits, missing files, orphans).
+   * Public: the web tier runs it at start-up with no user; it reveals states, never contents, and
+   * the socket is open to the web tier's group only.
+   */
+  'websites.drift': op({
+    input: z.object({ sites: z.array(siteRecordSchema).max(5000) }).strict(),
+    output: siteDriftSchema,
+    changesHost: false,
+    timeoutMs: 60_000,
+    public: true,
   }),
   /** The configuration files of a site as they are on disk (read-only view, drift). */
   'websites.files': op({

@@ -66,8 +66,8 @@ export const siteRootSchema = z
   .string()
   .max(200)
   .regex(
-    /^(?!.*(^|\/)\.{1,2}(\/|$))[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,3}$/,
-    'must be a path under the web root made of letters, digits, dots, dashes and underscores',
+    /^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*){0,3}$/,
+    'must be a path under the web root: names of letters, digits, dots, dashes and underscores, each starting with a letter, digit or underscore',
   );
 
 /**
@@ -233,3 +233,15 @@ export function siteRoot(webRoot: string, spec: SiteSpec): string | null {
   const name = spec.root ?? spec.domains[0]!.replace(/^\*\./, '_wildcard.');
   return `${webRoot.replace(/\/+$/, '')}/${name}`;
 }
+
+/** How each site's files on disk compare with what Diwan would write. */
+export const siteDriftSchema = z
+  .object({
+    sites: z.array(
+      z.object({ id: z.string(), state: z.enum(['ok', 'changed', 'missing']), file: z.string() }),
+    ),
+    /** Files in Diwan's sites directory that no site record names. */
+    orphans: z.array(z.string()),
+  })
+  .meta({ id: 'WebsiteDrift' });
+export type SiteDrift = z.infer<typeof siteDriftSchema>;

@@ -47,6 +47,7 @@ import { databaseRoutes } from './features/databases/routes.js';
 import { createDatabaseService } from './features/databases/service.js';
 import { createDatabaseStore } from './features/databases/store.js';
 import { databaseTransferRoutes } from './features/databases/transfer-routes.js';
+import { redisRoutes } from './features/redis/routes.js';
 import { createDatabaseTransfers } from './features/databases/transfers.js';
 
 export interface AppDeps {
@@ -205,6 +206,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
           }),
         }),
       );
+      await api.register(redisRoutes({ agent }));
     },
     { prefix: '/api/v1' },
   );

@@ -2,9 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 
 // The real MariaDB and PostgreSQL of this machine, as their administrators, for tests to look at
 // what the API did. Names made here are unique per run and start with a prefix the clean-up knows.
+
+/** The corpus writes long strings as `__REPEAT_x_N__`: the character x repeated N times. */
+const expand = (value: string) =>
+  value.replace(/^__REPEAT_(.)_(\d+)__$/s, (_match, char: string, count: string) =>
+    char.repeat(Number(count)),
+  );
+/** Passwords every password field must refuse with a 400 (the corpus' `password` group). */
+export const hostilePasswords = hostile.password.values.map(expand);
 
 export const runPrefix = `dwt${randomBytes(3).toString('hex')}`;
 let counter = 0;
@@ -53,6 +62,54 @@ export async function serverState(prefix = runPrefix) {
         grants: names(grants as { n: unknown }[]),
       },
       postgresql: { databases: names(pgDbs.rows), roles: names(pgRoles.rows) },
+    };
+  } finally {
+    await maria.end();
+    await postgres.end();
+  }
+}
+
+/** Which of these names exist on either server as a database, a user or role, or in a grant. */
+export async function namedState(names: readonly string[]) {
+  const maria = await mariaAdmin();
+  const postgres = await postgresAdmin();
+  try {
+    const list = [...new Set(names)];
+    // Compared here, byte for byte: MariaDB's system tables are utf8mb3 and refuse to compare with
+    // an emoji in an IN list.
+    const wanted = new Set(list);
+    const [allDbs] = await maria.query<mysql.RowDataPacket[]>(
+      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA',
+    );
+    const [allUsers] = await maria.query<mysql.RowDataPacket[]>(
+      'SELECT User AS u, Host AS h FROM mysql.user',
+    );
+    const [allGrants] = await maria.query<mysql.RowDataPacket[]>(
+      'SELECT User AS u, Host AS h, Db AS d FROM mysql.db',
+    );
+    const dbs = allDbs.filter((row) => wanted.has(String(row.n)));
+    const users = allUsers
+      .filter((row) => wanted.has(String(row.u)))
+      .map((row) => ({ n: `${row.u}@${row.h}` }));
+    const grants = allGrants
+      .filter((row) => wanted.has(String(row.u)) || wanted.has(String(row.d)))
+      .map((row) => ({ n: `${row.u}@${row.h} on ${row.d}` }));
+    // PostgreSQL names cannot hold NUL, and its text parameters refuse it.
+    const pgList = list.filter((name) => !name.includes('\0'));
+    const pgDbs = await postgres.query('SELECT datname AS n FROM pg_database WHERE datname = ANY($1)', [
+      pgList,
+    ]);
+    const pgRoles = await postgres.query('SELECT rolname AS n FROM pg_roles WHERE rolname = ANY($1)', [
+      pgList,
+    ]);
+    const names_ = (rows: { n: unknown }[]) => rows.map((row) => String(row.n)).sort();
+    return {
+      mariadb: {
+        databases: names_(dbs as { n: unknown }[]),
+        users: names_(users as { n: unknown }[]),
+        grants: names_(grants as { n: unknown }[]),
+      },
+      postgresql: { databases: names_(pgDbs.rows), roles: names_(pgRoles.rows) },
     };
   } finally {
     await maria.end();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type mysql from 'mysql2/promise';
@@ -186,6 +186,51 @@ describe.each(['mariadb', 'postgresql'] as const)('export and import on %s', (en
     const third = await createDatabase(engine);
     await runTask(`/databases/${third.id}/import`, { path: plain });
     expect(await checksums[engine](third.name)).toEqual(expected);
+  });
+});
+
+describe('what a dump may do', () => {
+  it('cannot become the PostgreSQL superuser: the import runs as a member of the owner only', async () => {
+    const database = await createDatabase('postgresql');
+    const hostileDump = Buffer.from(
+      'CREATE TABLE mine (i int);\nSET ROLE postgres;\nCREATE TABLE escalated (i int);\n',
+    );
+    const upload = await inject('POST', '/databases/uploads', {
+      payload: hostileDump,
+      headers: { ...admin, 'content-type': 'application/sql' },
+    });
+    expect(upload.statusCode, upload.body).toBe(201);
+    const response = await inject('POST', `/databases/${database.id}/import`, {
+      payload: { upload: upload.json().id },
+    });
+    const done = await finished(response.json());
+    expect(done.task.state).toBe('failed');
+    expect(done.log.join('\n')).toMatch(/permission denied to set role "postgres"/);
+    const db = await postgresAdmin(database.name);
+    try {
+      const tables = await db.query(
+        "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'",
+      );
+      // What ran before the refusal belongs to the owner, not to the superuser or the helper.
+      expect(tables.rows).toEqual([{ tablename: 'mine', tableowner: expect.stringMatching(/_u\d+$/) }]);
+      const helpers = await db.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'diwan_import_%'");
+      expect(helpers.rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
+  });
+});
+
+describe('uploads', () => {
+  it('takes only a raw body: JSON is 415 and an empty body 400, and nothing is kept', async () => {
+    const json = await inject('POST', '/databases/uploads', { payload: { sql: 'DROP DATABASE x' } });
+    expect(json.statusCode).toBe(415);
+    const empty = await inject('POST', '/databases/uploads', {
+      payload: Buffer.alloc(0),
+      headers: { ...admin, 'content-type': 'application/octet-stream' },
+    });
+    expect(empty.statusCode).toBe(400);
+    expect(readdirSync(join(testApp.config.dataDir, 'database-imports'))).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ import { testPanelDatabaseConfig } from './databases.js';
 import { hashPassword } from '../../src/server/auth/passwords.js';
 import { createApiToken } from '../../src/server/features/tokens/routes.js';
 import { createPanelServices, type PanelServices } from '../../src/server/services.js';
-import { createAgent } from '../../src/agent/agent.js';
+import { createAgent, type AgentOptions } from '../../src/agent/agent.js';
 import { inProcessAgent } from '../../src/server/agent/client.js';
 import { createTaskRunner, type TaskRunner } from '../../src/server/tasks/task-runner.js';
 import { createTaskStore } from '../../src/server/tasks/task-store.js';
@@ -127,7 +127,10 @@ export async function loginSession(testApp: TestApp, user: TestUser, extra: { to
  * Builds the real app on a fresh, migrated panel database: SQLite by default, or a fresh database on
  * the server that DIWAN_DATABASE_URL points at, so the whole suite can run on MariaDB or PostgreSQL.
  */
-export async function buildTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  overrides: Partial<Config> = {},
+  options: { agent?: AgentOptions } = {},
+): Promise<TestApp> {
   const database = await testPanelDatabaseConfig();
   const config = testConfig({ database: database.config, ...overrides });
   const panelDb = openPanelDb(config.database);
@@ -138,7 +141,7 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const now = () => clock.now;
   const services = createPanelServices(config, { panelDb, now }, logger);
   // The agent in this process, whatever the environment: no test has a root agent on a socket.
-  const agent = createAgent(config, { panelDb, logger });
+  const agent = createAgent(config, { panelDb, logger }, options.agent);
   const tasks = createTaskRunner({
     store: createTaskStore(panelDb.db),
     events: services.events,

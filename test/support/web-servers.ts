@@ -20,6 +20,24 @@ export interface PrivateWebServers {
   stop(): void;
 }
 
+/** A GET to nginx on loopback with a site's Host, on a fresh connection (no kept-alive worker). */
+export function visitNginx(
+  port: number,
+  host: string,
+  path = '/',
+): Promise<{ status: number; body: string; location?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promise<PrivateWebServers> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755); // nginx's workers (www-data) walk down to the web root
@@ -87,17 +105,7 @@ export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promis
   return {
     dir,
     layout,
-    visit: (host, path = '/') =>
-      new Promise((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
-        });
-        req.on('error', reject);
-        req.end();
-      }),
+    visit: (host, path = '/') => visitNginx(port, host, path),
     stop() {
       for (const pidFile of [join(nginx, 'nginx.pid'), join(dir, 'php', 'fpm.pid')]) {
         if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');

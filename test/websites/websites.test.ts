@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -8,6 +11,9 @@ import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 import type { WebsitesConfig } from '../../src/server/config/types.js';
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
 import { startPrivateWebServers, type PrivateWebServers } from '../support/web-servers.js';
+import { createWebsitesOps } from '../../src/agent/ops/websites/handlers.js';
+import { createServiceManager } from '../../src/agent/system/services.js';
+import { createNginx, createPhpFpm } from '../../src/agent/system/web-servers.js';
 import { freePort } from '../support/cli.js';
 
 /**
@@ -334,5 +340,83 @@ describe('websites on the real nginx and php-fpm', () => {
     expect(second.websites[0].id).not.toBe(first.websites[1].id);
     const newest = (await page('sort=created&order=desc&limit=2')).websites;
     expect(Date.parse(newest[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(newest[1].createdAt));
+  });
+
+  it('reports hand edits, missing files and orphans as drift, and leaves them as they are', async () => {
+    const edited = (await create({ type: 'static', domains: [domain('edited')] })).json();
+    const removed = (
+      await create({
+        type: 'redirect',
+        domains: [domain('removed')],
+        redirect: { to: 'https://example.com' },
+      })
+    ).json();
+    const kept = (await create({ type: 'php', domains: [domain('kept')], phpVersion: '8.2' })).json();
+    const file = (id: string) => `${layout.diwanDir}/sites/${id}.conf`;
+    const handEdit = `${readFileSync(file(edited.id), 'utf8')}# added by hand\n`;
+    writeFileSync(file(edited.id), handEdit);
+    rmSync(file(removed.id));
+    writeFileSync(`${layout.diwanDir}/sites/stray.conf`, '# not a site of Diwan\n');
+    const drift = (
+      await testApp.app.inject({ method: 'GET', url: '/api/v1/websites/drift', headers })
+    ).json();
+    const state = (id: string) => drift.sites.find((site: { id: string }) => site.id === id)?.state;
+    expect([state(edited.id), state(removed.id), state(kept.id)]).toEqual(['changed', 'missing', 'ok']);
+    expect(drift.orphans).toEqual([`${layout.diwanDir}/sites/stray.conf`]);
+    expect(readFileSync(file(edited.id), 'utf8')).toBe(handEdit);
+    rmSync(`${layout.diwanDir}/sites/stray.conf`);
+  });
+
+  it('puts back a change whose agent was killed midway, when the agent starts again', async () => {
+    const name = domain('crash');
+    const created = (await create({ type: 'static', domains: [name] })).json();
+    writeFileSync(join(created.root, 'index.html'), 'before the crash\n');
+    const file = `${layout.diwanDir}/sites/${created.id}.conf`;
+    const before = readFileSync(file, 'utf8');
+
+    // The change (disable: a maintenance page) is written and checked, then the agent dies.
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./apply-child.ts', import.meta.url)),
+        JSON.stringify(layout),
+        JSON.stringify({ id: created.id, spec: { type: 'static', domains: [name] }, enabled: false }),
+      ],
+      {
+        env: { ...process.env, DIWAN_TEST_WEBSITES_PAUSE_MS: '60000' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('nginx -t: the configuration is valid')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`the child ended first (${code}): ${out}`)));
+    });
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(readFileSync(file, 'utf8')).toContain('return 503');
+    expect(existsSync(`${layout.diwanDir}/journal.json`)).toBe(true);
+    expect(await visit(name)).toMatchObject({ status: 200, body: 'before the crash\n' });
+
+    // The agent starts again: the file goes back, nginx reloads, the site is as it was.
+    const services = createServiceManager();
+    const ops = createWebsitesOps({
+      layout,
+      nginx: createNginx(layout, services),
+      phpFpm: createPhpFpm(layout, services),
+    });
+    expect(await ops.recover()).toContain(file);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(existsSync(`${layout.diwanDir}/journal.json`)).toBe(false);
+    expect(await visit(name)).toMatchObject({ status: 200, body: 'before the crash\n' });
+    const drift = (
+      await testApp.app.inject({ method: 'GET', url: '/api/v1/websites/drift', headers })
+    ).json();
+    expect(drift.sites.find((site: { id: string }) => site.id === created.id).state).toBe('ok');
   });
 });

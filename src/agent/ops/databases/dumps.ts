@@ -1,5 +1,7 @@
 import { constants } from 'node:fs';
-import { chown, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chown, mkdir, mkdtemp, open, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Transform, type Readable } from 'node:stream';
@@ -23,6 +25,12 @@ export interface DumpDeps {
   sizeOf(engine: DatabaseEngine, name: string): Promise<number>;
   /** Whether the database exists (an import goes into an existing one). */
   exists(engine: DatabaseEngine, name: string): Promise<boolean>;
+  /** The throwaway role a PostgreSQL import logs in as, over TCP to the server's port. */
+  postgresImport: {
+    port(): Promise<number>;
+    createRole(helper: string, password: string, owner: string): Promise<void>;
+    dropRole(helper: string, database: string, owner: string): Promise<void>;
+  };
 }
 
 const SIX_HOURS = 6 * 60 * 60_000;
@@ -90,11 +98,21 @@ export function createDumps(deps: DumpDeps) {
     ];
   }
 
-  function restoreCommand(
-    engine: DatabaseEngine,
-    name: string,
-    owner: string,
-  ): { file: string; args: string[]; env: Record<string, string> } {
+  interface Restore {
+    file: string;
+    args: string[];
+    env: Record<string, string>;
+    cleanup(): Promise<void>;
+  }
+
+  /**
+   * How a dump is fed to the server. MariaDB: the client as root, kept to this database by
+   * --one-database (dumps carry DEFINER clauses only an administrator may write). PostgreSQL: a
+   * throwaway login that is a member of the owner and nothing more, with the owner's role set at
+   * connect: what the dump creates belongs to the owner, and a `SET ROLE postgres` in it is refused,
+   * where a superuser session would let it run `COPY … TO PROGRAM`. Its password is in a 0600 file.
+   */
+  async function prepareRestore(engine: DatabaseEngine, name: string, owner: string): Promise<Restore> {
     if (engine === 'mariadb')
       return {
         file: 'mariadb',
@@ -110,8 +128,15 @@ export function createDumps(deps: DumpDeps) {
           name,
         ],
         env: {},
+        cleanup: async () => undefined,
       };
-    // Objects are created as the database's owner, whatever the dump says (role set at connect).
+    const helper = `diwan_import_${randomBytes(6).toString('hex')}`;
+    const password = randomBytes(24).toString('base64url');
+    const port = await deps.postgresImport.port();
+    const dir = await mkdtemp(join(tmpdir(), 'diwan-import-'));
+    const passfile = join(dir, 'pgpass');
+    await writeFile(passfile, `127.0.0.1:${port}:${name}:${helper}:${password}\n`, { mode: 0o600 });
+    await deps.postgresImport.createRole(helper, password, owner);
     return {
       file: 'psql',
       args: [
@@ -120,11 +145,16 @@ export function createDumps(deps: DumpDeps) {
         '--no-password',
         '--set=ON_ERROR_STOP=1',
         '--output=/dev/null',
-        `--host=${deps.postgres.socketDir}`,
-        `--username=${deps.postgres.user}`,
+        '--host=127.0.0.1',
+        `--port=${port}`,
+        `--username=${helper}`,
         `--dbname=${name}`,
       ],
-      env: { PGOPTIONS: `-c role=${owner}` },
+      env: { PGPASSFILE: passfile, PGOPTIONS: `-c role=${owner}` },
+      cleanup: async () => {
+        await rm(dir, { recursive: true, force: true });
+        await deps.postgresImport.dropRole(helper, name, owner);
+      },
     };
   }
 
@@ -218,7 +248,7 @@ export function createDumps(deps: DumpDeps) {
     });
     const sql = counter((bytes) => info(context, `${megabytes(bytes)} of SQL so far`));
     const stages: Readable[] = [source.handle.createReadStream({ start: 0 }), read.stream];
-    const command = restoreCommand(input.engine, input.name, input.owner);
+    const command = await prepareRestore(input.engine, input.name, input.owner);
     const feeding = pipeline([...stages, ...(source.gzip ? [createGunzip()] : []), sql.stream]).catch(
       (error: unknown) => error,
     );
@@ -236,6 +266,7 @@ export function createDumps(deps: DumpDeps) {
       throw hostCommandError(`${command.file} into ${input.name}`, error);
     } finally {
       await source.handle.close().catch(() => undefined);
+      await command.cleanup();
     }
     const durationMs = performance.now() - started;
     info(

@@ -10,7 +10,7 @@ export interface DatabaseOpsDeps {
   servers: Record<DatabaseEngine, DatabaseServer>;
   /** PostgreSQL's pg_hba.conf, where remote access for roles is granted. */
   hba: HbaTarget;
-  dumps: Pick<DumpDeps, 'dataDir' | 'mariadb' | 'postgres'>;
+  dumps: Pick<DumpDeps, 'dataDir' | 'mariadb' | 'postgres' | 'postgresImport'>;
 }
 
 /** Undo steps of a change made of several statements: run newest first when a later step fails. */

@@ -62,6 +62,8 @@ export function createPostgresServer(options: PostgresOptions = defaultPostgresO
     hbaFile(): Promise<string>;
     reload(): Promise<void>;
     hbaErrors(): Promise<string[]>;
+    createHelperRole(helper: string, password: string, owner: string): Promise<void>;
+    dropHelperRole(helper: string, database: string, owner: string): Promise<void>;
   } = {
     label: LABEL,
     async list(names) {
@@ -192,6 +194,21 @@ export function createPostgresServer(options: PostgresOptions = defaultPostgresO
     },
     async reload() {
       await query('reload its configuration', 'SELECT pg_reload_conf()');
+    },
+    /** A throwaway login that may act as `owner` and nothing more: what an import runs as. */
+    async createHelperRole(helper, password, owner) {
+      await query(
+        'create the import role',
+        `CREATE ROLE ${id(helper)} LOGIN PASSWORD ${literal(scramVerifier(password))} IN ROLE ${id(owner)}`,
+      );
+    },
+    async dropHelperRole(helper, database, owner) {
+      if (await server.databaseExists(database))
+        await inDatabase(database, 'drop the import role', [
+          `REASSIGN OWNED BY ${id(helper)} TO ${id(owner)}`,
+          `DROP OWNED BY ${id(helper)}`,
+        ]);
+      await query('drop the import role', `DROP ROLE IF EXISTS ${id(helper)}`);
     },
     async close() {
       await pool?.end();

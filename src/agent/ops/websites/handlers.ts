@@ -57,11 +57,13 @@ function ask(port: number, host: string, path: string): Promise<Answer> {
 }
 
 /** What the site must answer on `/` to count as live, or why not. Null when it does. */
-function verdictOn(site: SiteRecord, answer: Answer): string | null {
+function verdictOn(site: SiteRecord, answer: Answer, freshRoot: boolean): string | null {
   const { spec } = site;
   if (!site.enabled) return answer.status === 503 ? null : `answered ${answer.status}, not 503`;
   switch (spec.type) {
     case 'static':
+      // A folder made just now holds Diwan's first page: anything but 200 means nginx cannot read it.
+      if (freshRoot) return answer.status === 200 ? null : `answered ${answer.status}, not 200`;
       return answer.status < 500 ? null : `answered ${answer.status}`;
     case 'php':
       return [502, 503, 504].includes(answer.status)
@@ -100,19 +102,58 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Tests kill the agent here, with the files written and nothing reloaded yet. */
+async function pauseForCrashTest(): Promise<void> {
+  if (!process.env.VITEST) return;
+  const ms = Number(process.env.DIWAN_TEST_WEBSITES_PAUSE_MS);
+  if (Number.isFinite(ms) && ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 const DEFAULT_INDEX = (domain: string) =>
   `<!doctype html>\n<html><head><meta charset="utf-8"><title>${domain}</title></head>\n` +
   `<body><h1>${domain}</h1><p>This site is ready. Upload its files to replace this page.</p></body></html>\n`;
 
 /**
  * A change to the host that can be undone: each step registers how to put things back, and on any
- * failure the steps are undone in reverse order.
+ * failure the steps are undone in reverse order. Files are also journaled on disk before they
+ * change (path and previous bytes), so that an agent killed midway puts them back when it starts
+ * again (`recover`): the change fully happens or fully rolls back, even across a crash.
  */
 class Undo {
   private readonly steps: { what: string; undo: () => Promise<void> }[] = [];
+  private readonly journal: { path: string; previous: string | null }[] = [];
+  constructor(private readonly journalPath: string) {}
+
   add(what: string, undo: () => Promise<void>): void {
     this.steps.push({ what, undo });
   }
+
+  /** Call before a file changes: its previous bytes reach the disk first. */
+  async beforeFileChange(path: string, previous: Buffer | null): Promise<void> {
+    if (this.journal.some((entry) => entry.path === path)) return;
+    this.journal.push({ path, previous: previous === null ? null : previous.toString('base64') });
+    const body = { pid: process.pid, files: this.journal };
+    await writeAtomic(this.journalPath, JSON.stringify(body), {
+      expectedVersion: undefined,
+      keepPrevious: false,
+      mode: 0o600,
+    });
+  }
+
+  /** The change is whole (or wholly undone): nothing to recover any more. */
+  async settle(): Promise<void> {
+    await rm(this.journalPath, { force: true });
+  }
+
   /** Undoes everything; returns what could not be undone. */
   async run(): Promise<string[]> {
     const failed: string[] = [];
@@ -136,10 +177,12 @@ class Undo {
 export function createWebsitesOps(deps: WebsitesDeps) {
   const { layout } = deps;
   const lock = new Mutex();
+  const journalPath = `${layout.diwanDir}/journal.json`;
 
   async function write(path: string, content: string, undo: Undo): Promise<boolean> {
     const current = await readForUpdate(path);
     if (current.content?.toString('utf8') === content) return false;
+    await undo.beforeFileChange(path, current.content);
     const { previous } = await writeAtomic(path, content, { expectedVersion: current.version, mode: 0o644 });
     undo.add(`restore ${path}`, () => restore(path, previous));
     return true;
@@ -148,6 +191,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   async function remove(path: string, undo: Undo): Promise<boolean> {
     const current = await readForUpdate(path);
     if (current.content === null) return false;
+    await undo.beforeFileChange(path, current.content);
     await rm(path);
     undo.add(`restore ${path}`, () => restore(path, current.content));
     return true;
@@ -155,7 +199,9 @@ export function createWebsitesOps(deps: WebsitesDeps) {
 
   /** Diwan's hook in nginx's configuration and its http-level file: written once, kept current. */
   async function ensureBase(undo: Undo): Promise<void> {
-    await mkdir(sitesDirOf(layout), { recursive: true, mode: 0o755 });
+    await mkdir(sitesDirOf(layout), { recursive: true });
+    await chmod(layout.diwanDir, 0o755);
+    await chmod(sitesDirOf(layout), 0o755);
     await write(`${layout.diwanDir}/http.conf`, renderHttp(layout), undo);
     await write(layout.hookFile, renderHook(layout), undo);
   }
@@ -200,7 +246,14 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   }
 
   /** The site's folder: made with a first page when missing, open to nginx and (PHP) its own user. */
-  async function ensureRoot(site: SiteRecord, root: string, owner: PasswdEntry | null, undo: Undo) {
+  /** Returns whether it made the folder (and its first page) just now. */
+  async function ensureRoot(
+    site: SiteRecord,
+    root: string,
+    owner: PasswdEntry | null,
+    undo: Undo,
+  ): Promise<boolean> {
+    let created = false;
     if (!(await exists(root))) {
       // The topmost folder that does not exist yet is what an undo removes.
       let first = root;
@@ -208,10 +261,17 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         first = parent;
         parent = parent.slice(0, parent.lastIndexOf('/'));
       }
-      await mkdir(root, { recursive: true, mode: 0o755 });
+      await mkdir(root, { recursive: true });
       undo.add(`remove ${first}`, () => rm(first, { recursive: true, force: true }));
-      await writeFile(`${root}/index.html`, DEFAULT_INDEX(site.spec.domains[0]!), { mode: 0o644 });
-      if (owner) await chown(`${root}/index.html`, owner.uid, owner.gid);
+      // Modes set outright: the process's umask (077 for the agent) must not decide what nginx reads.
+      for (let dir = root; dir.length >= first.length; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+        await chmod(dir, 0o755);
+      }
+      const index = `${root}/index.html`;
+      await writeFile(index, DEFAULT_INDEX(site.spec.domains[0]!));
+      await chmod(index, 0o644);
+      if (owner) await chown(index, owner.uid, owner.gid);
+      created = true;
     }
     if (owner) {
       // The site's user owns its files; nginx reads them through the group; other sites cannot.
@@ -219,6 +279,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
       await chown(root, owner.uid, nginxUser?.gid ?? owner.gid);
       await chmod(root, 0o750);
     }
+    return created;
   }
 
   async function ensurePhpState(site: SiteRecord, owner: PasswdEntry, undo: Undo): Promise<void> {
@@ -232,7 +293,12 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   }
 
   /** Asks the site until it answers as intended or the deadline passes. */
-  async function check(site: SiteRecord, nonce: string, context: OpContext): Promise<string | null> {
+  async function check(
+    site: SiteRecord,
+    nonce: string,
+    freshRoot: boolean,
+    context: OpContext,
+  ): Promise<string | null> {
     const host = site.spec.domains[0]!.replace(/^\*\./, 'diwan-check.');
     const deadline = Date.now() + CHECK_DEADLINE_MS;
     let problem = 'nginx does not serve the new configuration';
@@ -241,7 +307,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         const probe = await ask(layout.httpPort, host, checkPath(nonce));
         if (probe.status === 204) {
           const answer = await ask(layout.httpPort, host, '/');
-          const verdict = verdictOn(site, answer);
+          const verdict = verdictOn(site, answer, freshRoot);
           if (verdict === null) {
             context.emit({ kind: 'log', stream: 'info', line: `http://${host}/ answered ${answer.status}` });
             return site.spec.type === 'proxy' && [502, 504].includes(answer.status)
@@ -266,10 +332,12 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     context: OpContext,
     work: (undo: Undo, reloads: Set<string>) => Promise<void>,
   ): Promise<void> {
-    const undo = new Undo();
+    await mkdir(layout.diwanDir, { recursive: true });
+    const undo = new Undo(journalPath);
     const reloads = new Set<string>(); // 'nginx' and PHP versions touched
     try {
       await work(undo, reloads);
+      await undo.settle();
     } catch (error) {
       info(context, `Failed: ${(error as Error).message}`);
       info(context, 'Putting every file back as it was');
@@ -283,13 +351,50 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         }
       }
       if (failed.length > 0) {
+        // The journal stays: the next start of the agent tries again.
         throw new DiwanError(
           'DIWAN_E_HOST_COMMAND',
           `${(error as Error).message}. Rolling back also failed: ${failed.join('; ')}`,
         );
       }
+      await undo.settle();
       throw error;
     }
+  }
+
+  /**
+   * At start-up: a change the agent did not finish (it was killed) is undone from the journal,
+   * every file put back as it was, and the servers reloaded. Returns the files put back.
+   */
+  async function recover(): Promise<string[]> {
+    return lock.runExclusive(
+      async () => {
+        let journal: { pid: number; files: { path: string; previous: string | null }[] };
+        try {
+          journal = JSON.parse(await readFile(journalPath, 'utf8')) as typeof journal;
+        } catch {
+          return [];
+        }
+        // Another process in the middle of its change (`diwan site` beside a running panel): not ours.
+        if (journal.pid !== process.pid && isAlive(journal.pid)) return [];
+        const entries = journal.files;
+        for (const entry of [...entries].reverse()) {
+          await restore(entry.path, entry.previous === null ? null : Buffer.from(entry.previous, 'base64'));
+        }
+        await deps.nginx.test();
+        await deps.nginx.reload();
+        const versions = new Set(
+          entries
+            .filter((entry) => entry.path.startsWith(`${layout.phpDir}/`))
+            .map((entry) => entry.path.slice(layout.phpDir.length + 1).split('/')[0]!),
+        );
+        for (const version of versions) await deps.phpFpm.reload(version);
+        await rm(journalPath, { force: true });
+        return entries.map((entry) => entry.path);
+      },
+      undefined,
+      'recovering an unfinished website change',
+    );
   }
 
   const apply: Handler = async (raw, context) => {
@@ -306,7 +411,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
             owner = await ensureSiteUser(site, root!, undo);
             await ensurePhpState(site, owner, undo);
           }
-          if (root !== null) await ensureRoot(site, root, owner, undo);
+          const freshRoot = root !== null && (await ensureRoot(site, root, owner, undo));
 
           // PHP pools: this version's written, any other version's removed (a version change).
           const wanted = site.spec.type === 'php' ? site.spec.phpVersion : null;
@@ -328,6 +433,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           await write(file, renderSite(site, { layout, nonce }), undo);
           await deps.nginx.test();
           info(context, 'nginx -t: the configuration is valid');
+          await pauseForCrashTest();
 
           for (const version of [...reloads]) {
             await deps.phpFpm.reload(version);
@@ -336,7 +442,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           reloads.add('nginx');
           await deps.nginx.reload();
           info(context, 'nginx reloaded');
-          note = await check(site, nonce, context);
+          note = await check(site, nonce, freshRoot, context);
           if (note) context.emit({ kind: 'log', stream: 'stderr', line: note });
         });
         return { root, note };
@@ -390,5 +496,41 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return { files: found };
   };
 
-  return { apply, remove: removeSite, files };
+  /**
+   * What is on disk against what Diwan would write: each site's file is rendered again with the
+   * nonce found in it and compared byte for byte (the pool file too). A hand edit shows as
+   * `changed`, a deleted file as `missing`, a file of Diwan's directory that no record names as an
+   * orphan. Nothing is changed: the user chooses (apply again, or keep the edit).
+   */
+  const drift: Handler = async (raw) => {
+    const { sites } = raw as { sites: SiteRecord[] };
+    const results = [];
+    for (const site of sites) {
+      const file = siteFileOf(layout, site.id);
+      const onDisk = (await readForUpdate(file)).content?.toString('utf8') ?? null;
+      if (onDisk === null) {
+        results.push({ id: site.id, state: 'missing' as const, file });
+        continue;
+      }
+      const nonce = /location = \/\.well-known\/diwan-([0-9a-z]+) \{/.exec(onDisk)?.[1] ?? '';
+      let same = onDisk === renderSite(site, { layout, nonce });
+      if (same && site.spec.type === 'php') {
+        const pool = poolFileOf(layout, site.spec.phpVersion, site.id);
+        same = (await readForUpdate(pool)).content?.toString('utf8') === renderPool(site, { layout, nonce });
+      }
+      results.push({ id: site.id, state: same ? ('ok' as const) : ('changed' as const), file });
+    }
+    const known = new Set(sites.map((site) => `${site.id}.conf`));
+    let orphans: string[] = [];
+    try {
+      orphans = (await readdir(sitesDirOf(layout)))
+        .filter((name) => name.endsWith('.conf') && !known.has(name))
+        .map((name) => `${sitesDirOf(layout)}/${name}`);
+    } catch {
+      // no directory yet: no site was ever made
+    }
+    return { sites: results, orphans };
+  };
+
+  return { apply, remove: removeSite, files, drift, recover };
 }

@@ -19,7 +19,8 @@ import { errorBodySchema } from '../../../contract/errors.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import type { DatabaseService } from './service.js';
 
-const failures = {
+/** What a route that reaches a database server through the agent may answer besides success. */
+export const failures = {
   400: errorBodySchema,
   403: errorBodySchema,
   404: errorBodySchema,

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { idParamsSchema, okSchema } from '../../../contract/auth.js';
 import { exportFileSchema, importBodySchema, uploadSchema } from '../../../contract/databases.js';
-import { errorBodySchema } from '../../../contract/errors.js';
+import { DiwanError, errorBodySchema } from '../../../contract/errors.js';
 import { taskSchema } from '../../../contract/tasks.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import type { DatabaseTransfers } from './transfers.js';
@@ -27,10 +27,18 @@ export function databaseTransferRoutes(deps: { transfers: DatabaseTransfers }): 
         schema: {
           tags: ['databases'],
           summary: 'Uploads a .sql or .sql.gz dump (raw body) for an import',
-          response: { 201: uploadSchema, ...failures, 413: errorBodySchema },
+          response: { 201: uploadSchema, ...failures, 413: errorBodySchema, 415: errorBodySchema },
         },
       },
-      async (request, reply) => reply.code(201).send(await transfers.saveUpload(request.body as Readable)),
+      async (request, reply) => {
+        // A JSON body is parsed by the app's own parser into an object: not a dump.
+        if (!(request.body instanceof Readable))
+          throw new DiwanError(
+            'DIWAN_E_UNSUPPORTED_MEDIA_TYPE',
+            `Send the dump as the raw body, typed ${DUMP_TYPES.join(', ')}`,
+          );
+        return reply.code(201).send(await transfers.saveUpload(request.body));
+      },
     );
 
     app.post(

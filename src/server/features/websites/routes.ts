@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DiwanError, errorBodySchema } from '../../../contract/errors.js';
 import {
+  siteDriftSchema,
   siteRoot,
   siteSpecSchema,
   websiteDeleteQuerySchema,
@@ -79,6 +80,41 @@ export function websiteRoutes(deps: {
   const record = (id: string, spec: SiteSpec, enabled: boolean): SiteRecord => ({ id, spec, enabled });
 
   return async (app) => {
+    // At start-up: tell the operator about hand edits instead of overwriting them at the next change.
+    app.addHook('onReady', () => {
+      void (async () => {
+        const drift = await deps.agent.call('websites.drift', { sites: await deps.store.records() }, null);
+        for (const site of drift.sites.filter((entry) => entry.state !== 'ok')) {
+          app.log.warn(
+            { event: 'website.drift', site: site.id, state: site.state, file: site.file },
+            'a website file differs from what Diwan wrote',
+          );
+        }
+        for (const file of drift.orphans) {
+          app.log.warn(
+            { event: 'website.drift', state: 'orphan', file },
+            'a file in Diwan’s sites directory has no site',
+          );
+        }
+      })().catch((error: unknown) =>
+        app.log.warn({ err: error }, 'cannot compare the websites with their files yet'),
+      );
+    });
+
+    app.get(
+      '/websites/drift',
+      {
+        schema: {
+          tags: ['websites'],
+          summary:
+            'How each site’s files on disk compare with what Diwan wrote (hand edits, missing, orphans)',
+          response: { 200: siteDriftSchema, ...failures },
+        },
+      },
+      async (request) =>
+        deps.agent.call('websites.drift', { sites: await deps.store.records() }, agentCredentialsOf(request)),
+    );
+
     app.get(
       '/websites',
       {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { domainToASCII } from 'node:url';
 import { DiwanError } from '../../../contract/errors.js';
-import { siteSpecSchema, type SiteSpec, type Website } from '../../../contract/websites.js';
+import { siteSpecSchema, type SiteRecord, type SiteSpec, type Website } from '../../../contract/websites.js';
 import type { Database } from '../../db/schema.js';
 
 export interface WebsiteListQuery {
@@ -127,6 +127,16 @@ export function createWebsiteStore(db: Kysely<Database>, now: () => number) {
         await trx.deleteFrom('website_domains').where('website_id', '=', id).execute();
         await trx.deleteFrom('websites').where('id', '=', id).execute();
       });
+    },
+
+    /** Every site as the agent renders it, for the drift check. */
+    async records(): Promise<SiteRecord[]> {
+      const rows = await db.selectFrom('websites').select(['id', 'spec', 'enabled']).orderBy('id').execute();
+      return rows.map((row) => ({
+        id: row.id,
+        spec: siteSpecSchema.parse(JSON.parse(row.spec)),
+        enabled: row.enabled === 1,
+      }));
     },
 
     async get(id: string): Promise<{ website: Website; spec: SiteSpec } | null> {
