@@ -51,6 +51,7 @@ test('first login with the printed credentials leads to the forced password chan
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Navigation' }).getByRole('link')).toHaveText([
     'Dashboard',
+    'Websites',
     'Software',
     'Audit log',
     'Settings',
@@ -115,6 +116,29 @@ test('turns on 2FA with the QR code step, then logs in with a code', async () =>
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
 });
 
+// Creating a site would make this server's agent write to the host's /etc/nginx: only the empty
+// list and the refusals that come before any change (the component tests cover the rest).
+test('websites: the empty list, and the create dialog showing the server’s refusal on its field', async () => {
+  await page.getByRole('link', { name: 'Websites' }).click();
+  await expect(page.getByText('No websites yet.')).toBeVisible();
+  await page.getByRole('button', { name: 'New website' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New website' });
+  await dialog
+    .getByLabel(/^Domains/)
+    .first()
+    .fill('not a domain!');
+  await dialog
+    .getByLabel(/^Domains/)
+    .first()
+    .press('Enter');
+  await dialog.getByRole('button', { name: 'Create website' }).click();
+  await expect(dialog.getByText(/Each domain must be a name such as example.com/)).toBeVisible();
+  await expectAccessible(page, 'create website dialog');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByText('No websites yet.')).toBeVisible();
+});
+
 test("the Software center lists the catalog and shows a service's log lines", async () => {
   await page.getByRole('link', { name: 'Software' }).click();
   const table = page.getByRole('table', { name: 'Software' });
@@ -156,6 +180,7 @@ test('switches to Arabic: the page turns right-to-left, translated, and stays so
   await expect(page.locator('html')).toHaveAttribute('lang', 'ar');
   await expect(page.getByRole('navigation', { name: 'التنقّل' }).getByRole('link')).toHaveText([
     'لوحة المعلومات',
+    'المواقع',
     'البرمجيات',
     'سجل التدقيق',
     'الإعدادات',
@@ -173,6 +198,7 @@ const PAGES = [
   { path: 'settings/sessions', heading: { en: 'Settings', ar: 'الإعدادات' } },
   { path: 'settings/tokens', heading: { en: 'Settings', ar: 'الإعدادات' } },
   { path: 'settings/security', heading: { en: 'Settings', ar: 'الإعدادات' } },
+  { path: 'websites', heading: { en: 'Websites', ar: 'المواقع' } },
   { path: 'software', heading: { en: 'Software', ar: 'البرمجيات' } },
   { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
 ] as const;
@@ -194,6 +220,20 @@ for (const lang of ['ar', 'en'] as const) {
   });
 }
 
+test('the dark theme, which follows the OS, is accessible too', async ({ browser }) => {
+  const dark = await browser.newContext({ colorScheme: 'dark', storageState: await context.storageState() });
+  const darkPage = await dark.newPage();
+  for (const { path, heading } of PAGES) {
+    await darkPage.goto(`${server.loginUrl}/${path}`);
+    await expect(darkPage.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
+    await expect(darkPage.getByRole('heading', { level: 1, name: heading.en })).toBeVisible();
+    await expect(darkPage.locator('[aria-busy="true"]')).toHaveCount(0);
+    await expectAccessible(darkPage, `dark ${path}`);
+    await screenshot(darkPage, `dark-${path.replace('/', '-')}`);
+  }
+  await dark.close();
+});
+
 test('the login page in Arabic follows the browser before anyone logs in', async ({ browser }) => {
   const context = await browser.newContext({ locale: 'ar-SA' });
   const arabic = await context.newPage();
@@ -202,5 +242,12 @@ test('the login page in Arabic follows the browser before anyone logs in', async
   await expect(arabic.getByRole('heading', { name: 'الدخول إلى ديوان' })).toBeVisible();
   await expectAccessible(arabic, 'ar login');
   await screenshot(arabic, 'login');
+  // By keyboard alone: the username field has the focus, Tab moves on, Enter submits.
+  await expect(arabic.getByLabel(/^اسم المستخدم/)).toBeFocused();
+  await arabic.keyboard.type(server.username);
+  await arabic.keyboard.press('Tab');
+  await arabic.keyboard.type('not-the-password');
+  await arabic.keyboard.press('Enter');
+  await expect(arabic.getByRole('alert')).toHaveText('اسم المستخدم أو كلمة المرور أو الرمز غير صحيح.');
   await context.close();
 });

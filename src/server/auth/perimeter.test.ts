@@ -28,10 +28,16 @@ const PUBLIC = [
   // The security entrance: the page exists only at the secret path; any other segment is the plain 404.
   'GET /:entrance',
   'HEAD /:entrance',
-  ...['dashboard', 'software', 'audit', 'settings', 'settings/:tab', 'assets/:file'].flatMap((page) => [
-    `GET /:entrance/${page}`,
-    `HEAD /:entrance/${page}`,
-  ]),
+  ...[
+    'dashboard',
+    'websites',
+    'websites/:id',
+    'software',
+    'audit',
+    'settings',
+    'settings/:tab',
+    'assets/:file',
+  ].flatMap((page) => [`GET /:entrance/${page}`, `HEAD /:entrance/${page}`]),
 ];
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
 

@@ -24,6 +24,7 @@ import {
   IconSettings,
   IconSun,
   IconUserCircle,
+  IconWorld,
 } from '@tabler/icons-react';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -39,6 +40,8 @@ import { PageLoader } from './PageLoader.js';
 const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
   lazy(() => load().then((m) => ({ default: m[name] })));
 const DashboardPage = page(() => import('../features/dashboard/DashboardPage.js'), 'DashboardPage');
+const WebsitesPage = page(() => import('../features/websites/WebsitesPage.js'), 'WebsitesPage');
+const WebsitePage = page(() => import('../features/websites/WebsitePage.js'), 'WebsitePage');
 const SoftwarePage = page(() => import('../features/software/SoftwarePage.js'), 'SoftwarePage');
 const AuditPage = page(() => import('../features/audit/AuditPage.js'), 'AuditPage');
 const SettingsPage = page(() => import('../features/settings/SettingsPage.js'), 'SettingsPage');
@@ -47,6 +50,7 @@ const NotFoundPage = page(() => import('./NotFoundPage.js'), 'NotFoundPage');
 /** Only modules that work are listed: a module gets its entry when its page lands. */
 const NAVIGATION = [
   { path: 'dashboard', label: 'nav.dashboard', icon: IconGauge },
+  { path: 'websites', label: 'nav.websites', icon: IconWorld },
   { path: 'software', label: 'nav.software', icon: IconPackage },
   { path: 'audit', label: 'nav.audit', icon: IconListDetails },
   { path: 'settings', label: 'nav.settings', icon: IconSettings },
@@ -106,6 +110,8 @@ export function Shell({ me }: { me: Me }) {
           <Routes>
             <Route index element={<Navigate to="/dashboard" replace />} />
             <Route path="dashboard" element={<DashboardPage />} />
+            <Route path="websites" element={<WebsitesPage />} />
+            <Route path="websites/:id" element={<WebsitePage />} />
             <Route path="software" element={<SoftwarePage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="settings" element={<SettingsPage />} />

@@ -31,7 +31,13 @@ export function ConfirmButton({
       <Button color="red" variant="outline" {...buttonProps} aria-label={ariaLabel} onClick={open}>
         {children}
       </Button>
-      <Modal opened={opened} onClose={close} title={title} centered>
+      <Modal
+        closeButtonProps={{ 'aria-label': t('common.close') }}
+        opened={opened}
+        onClose={close}
+        title={title}
+        centered
+      >
         <Stack>
           <Text>{message}</Text>
           <Group justify="flex-end">

@@ -18,6 +18,13 @@ import type {
 } from '../../contract/software.js';
 import type { taskSchema } from '../../contract/tasks.js';
 import type { apiTokenSchema, createdTokenSchema, createTokenBodySchema } from '../../contract/tokens.js';
+import type {
+  siteSpecSchema,
+  websiteListQuerySchema,
+  websiteListSchema,
+  websitePatchSchema,
+  websiteSchema,
+} from '../../contract/websites.js';
 
 // Every type here is inferred from the contract's schemas (type-only imports: no zod in the bundle);
 // the server validates, and the UI shows its errors by code and field.
@@ -36,6 +43,11 @@ export type SoftwareList = z.infer<typeof softwareListSchema>;
 export type SoftwareLog = z.infer<typeof softwareLogSchema>;
 export type Task = z.infer<typeof taskSchema>;
 export type { ServiceAction, SoftwareStatus };
+export type Website = z.infer<typeof websiteSchema>;
+export type WebsiteList = z.infer<typeof websiteListSchema>;
+export type WebsiteQuery = z.input<typeof websiteListQuerySchema>;
+export type SiteSpecInput = z.input<typeof siteSpecSchema>;
+export type WebsitePatch = z.input<typeof websitePatchSchema>;
 
 /** A failed call: the server's stable code and field, or NETWORK when it could not be reached. */
 export class ApiError extends Error {
@@ -132,6 +144,27 @@ export const api = {
       'POST',
       `/software/${encodeURIComponent(name)}/${action}`,
       version ? { version } : {},
+    ),
+  websites: (query: WebsiteQuery) => request<WebsiteList>('GET', '/websites', undefined, query as Query),
+  website: (id: string) => request<Website>('GET', `/websites/${encodeURIComponent(id)}`),
+  /** Answers once nginx serves the site (201), or with nginx's own words in the error. */
+  createWebsite: (spec: SiteSpecInput) =>
+    request<Website & { taskId: string; note: string | null }>('POST', '/websites', spec),
+  updateWebsite: (id: string, patch: WebsitePatch) =>
+    request<Website & { taskId: string }>('PATCH', `/websites/${encodeURIComponent(id)}`, patch),
+  deleteWebsite: (id: string, keepFiles: boolean) =>
+    request<{ removedFiles: boolean; taskId: string }>(
+      'DELETE',
+      `/websites/${encodeURIComponent(id)}`,
+      undefined,
+      {
+        keepFiles: String(keepFiles),
+      },
+    ),
+  websiteConfig: (id: string) =>
+    request<{ files: { path: string; content: string }[] }>(
+      'GET',
+      `/websites/${encodeURIComponent(id)}/config`,
     ),
   softwareLogs: (name: string, lines = 200) =>
     request<SoftwareLog>('GET', `/software/${encodeURIComponent(name)}/logs`, undefined, { lines }),

@@ -7,8 +7,9 @@ import { ApiError } from './api.js';
  */
 export function errorMessage(t: TFunction, error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.field) {
-      const byField = t(`errors.field.${error.field}`, { defaultValue: '' });
+    // `domains.1` is about the domains: the whole path first, then its first part.
+    for (const field of error.field ? [error.field, error.field.split('.')[0]] : []) {
+      const byField = t(`errors.field.${field}`, { defaultValue: '' });
       if (byField) return byField;
     }
     return t(`errors.code.${error.code}`);

@@ -6,7 +6,15 @@ import type { SpaFiles } from './spa-files.js';
 /** What could be a guess at the entrance (favicon.ico, robots.txt and the like cannot). */
 const ENTRANCE_LIKE = /^[A-Za-z0-9_-]{8,64}$/;
 /** The SPA's pages (src/web/app/Shell.tsx): reloading or sharing one of these URLs opens it. */
-const CLIENT_ROUTES = ['dashboard', 'software', 'audit', 'settings', 'settings/:tab'] as const;
+const CLIENT_ROUTES = [
+  'dashboard',
+  'websites',
+  'websites/:id',
+  'software',
+  'audit',
+  'settings',
+  'settings/:tab',
+] as const;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 function languageOf(request: FastifyRequest): 'en' | 'ar' {

@@ -259,6 +259,7 @@ function LogsModal({ entry, onClose }: { entry: SoftwareStatus | null; onClose: 
   });
   return (
     <Modal
+      closeButtonProps={{ 'aria-label': t('common.close') }}
       opened={entry !== null}
       onClose={onClose}
       size="xl"

@@ -1,0 +1,192 @@
+import {
+  Button,
+  Card,
+  Checkbox,
+  Code,
+  Group,
+  Modal,
+  Skeleton,
+  Stack,
+  Switch,
+  Tabs,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router';
+import { ErrorState } from '../../app/ErrorState.js';
+import { usePageTitle } from '../../app/page-title.js';
+import { api, type Website } from '../../lib/api.js';
+import { errorMessage } from '../../lib/errors.js';
+import { notifyFailure, notifySuccess } from '../../lib/notify.js';
+import { WEBSITES_KEY } from './WebsitesPage.js';
+
+export function WebsitePage() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const site = useQuery({ queryKey: [...WEBSITES_KEY, 'one', id], queryFn: () => api.website(id) });
+  usePageTitle(site.data?.domains[0] ?? t('websites.title'));
+  if (site.isPending) return <Skeleton height={300} />;
+  if (site.isError) return <ErrorState error={site.error} onRetry={() => void site.refetch()} />;
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={1} className="mono">
+          {site.data.domains[0]}
+        </Title>
+        <DeleteWebsite site={site.data} />
+      </Group>
+      <Tabs defaultValue="domains" keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="domains">{t('websites.domains')}</Tabs.Tab>
+          <Tabs.Tab value="settings">{t('websites.settings')}</Tabs.Tab>
+          <Tabs.Tab value="config">{t('websites.config')}</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="domains" pt="md">
+          <Card withBorder>
+            <Stack gap={4}>
+              {site.data.domains.map((domain) => (
+                <Text key={domain} className="mono">
+                  {domain}
+                </Text>
+              ))}
+            </Stack>
+          </Card>
+        </Tabs.Panel>
+        <Tabs.Panel value="settings" pt="md">
+          <SiteSettings site={site.data} />
+        </Tabs.Panel>
+        <Tabs.Panel value="config" pt="md">
+          <SiteConfig id={site.data.id} />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
+  );
+}
+
+function SiteSettings({ site }: { site: Website }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const update = useMutation({
+    mutationFn: (enabled: boolean) => api.updateWebsite(site.id, { enabled }),
+    onSuccess: (updated) => {
+      client.setQueryData([...WEBSITES_KEY, 'one', site.id], updated);
+      void client.invalidateQueries({ queryKey: WEBSITES_KEY });
+      notifySuccess(updated.enabled ? t('websites.nowEnabled') : t('websites.nowDisabled'));
+    },
+    onError: (error) => notifyFailure(errorMessage(t, error)),
+  });
+  const facts = [
+    [t('websites.type'), t(`websites.types.${site.type}`)],
+    ...(site.root ? [[t('websites.root'), site.root]] : []),
+    ...(site.phpVersion ? [[t('websites.phpVersion'), site.phpVersion]] : []),
+    ...(site.upstream ? [[t('websites.upstream'), site.upstream]] : []),
+    ...(site.redirect ? [[t('websites.redirectTo'), `${site.redirect.code} → ${site.redirect.to}`]] : []),
+    [t('websites.gzip'), site.options.gzip ? t('websites.yes') : t('websites.no')],
+    [t('websites.accessLog'), site.options.accessLog ? t('websites.yes') : t('websites.no')],
+  ];
+  return (
+    <Card withBorder>
+      <Stack>
+        <Switch
+          label={t('websites.enabledSwitch')}
+          description={t('websites.enabledHint')}
+          checked={site.enabled}
+          disabled={update.isPending}
+          onChange={(event) => update.mutate(event.currentTarget.checked)}
+        />
+        {facts.map(([label, value]) => (
+          <Group key={label} gap="xs">
+            <Text fw={600} size="sm">
+              {label}
+            </Text>
+            <Text size="sm" className="mono">
+              {value}
+            </Text>
+          </Group>
+        ))}
+      </Stack>
+    </Card>
+  );
+}
+
+function SiteConfig({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const config = useQuery({
+    queryKey: [...WEBSITES_KEY, 'config', id],
+    queryFn: () => api.websiteConfig(id),
+  });
+  if (config.isPending) return <Skeleton height={200} />;
+  if (config.isError) return <ErrorState error={config.error} onRetry={() => void config.refetch()} />;
+  return (
+    <Stack>
+      <Text size="sm" c="dimmed">
+        {t('websites.configHint')}
+      </Text>
+      {config.data.files.map((file) => (
+        <Card withBorder key={file.path}>
+          <Text size="sm" fw={600} className="mono" mb="xs">
+            {file.path}
+          </Text>
+          <Code block className="mono">
+            {file.content}
+          </Code>
+        </Card>
+      ))}
+    </Stack>
+  );
+}
+
+/** Deleting asks first, and asks whether the site's files go too (kept by default). */
+function DeleteWebsite({ site }: { site: Website }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const [opened, { open, close }] = useDisclosure(false);
+  const [keepFiles, setKeepFiles] = useState(true);
+  const remove = useMutation({
+    mutationFn: () => api.deleteWebsite(site.id, keepFiles),
+    onSuccess: () => {
+      notifySuccess(t('websites.deleted', { domain: site.domains[0] }));
+      void client.invalidateQueries({ queryKey: WEBSITES_KEY });
+      void navigate('/websites');
+    },
+    onError: (error) => notifyFailure(errorMessage(t, error)),
+  });
+  return (
+    <>
+      <Button color="red" variant="outline" onClick={open}>
+        {t('websites.delete')}
+      </Button>
+      <Modal
+        closeButtonProps={{ 'aria-label': t('common.close') }}
+        opened={opened}
+        onClose={close}
+        title={t('websites.deleteTitle', { domain: site.domains[0] })}
+        centered
+      >
+        <Stack>
+          <Text>{t('websites.deleteMessage')}</Text>
+          {site.root && (
+            <Checkbox
+              label={t('websites.keepFiles', { root: site.root })}
+              checked={keepFiles}
+              onChange={(event) => setKeepFiles(event.currentTarget.checked)}
+            />
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close} data-autofocus>
+              {t('common.cancel')}
+            </Button>
+            <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
+              {t('websites.delete')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
