@@ -60,7 +60,8 @@ export const hostInfoSchema = z
 export const agentEventSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('log'),
-    stream: z.enum(['stdout', 'stderr', 'info']),
+    /** `step`: the operation enters a new phase; the line names it. */
+    stream: z.enum(['stdout', 'stderr', 'info', 'step']),
     line: z.string().max(16 * 1024),
   }),
   z.object({ kind: z.literal('progress'), percent: z.number().min(0).max(100) }),

@@ -26,7 +26,8 @@ export const taskLogLineSchema = z
   .object({
     seq: z.number().int().positive(),
     at: z.number(),
-    stream: z.enum(['stdout', 'stderr', 'info']),
+    /** `step` lines name the phase the work enters (Install the package, Start the service…). */
+    stream: z.enum(['stdout', 'stderr', 'info', 'step']),
     line: z.string(),
   })
   .meta({ id: 'TaskLogLine' });

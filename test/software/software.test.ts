@@ -121,6 +121,11 @@ describe('the Software center on this machine', () => {
     expect(install.task.progress).toBe(100);
     expect(install.log.some((line) => /Setting up openssh-server/.test(line))).toBe(true);
     expect(install.log).toContain('Starting ssh');
+    // Its phases, as step lines: named in order, the package's own output under each.
+    expect(install.log.indexOf('Install openssh-server')).toBeLessThan(
+      install.log.indexOf('Start ssh and check that it runs'),
+    );
+    expect(install.log.indexOf('Install openssh-server')).toBeGreaterThanOrEqual(0);
 
     const installed = await entry('openssh-server');
     expect(installed).toMatchObject({

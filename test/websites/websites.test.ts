@@ -116,6 +116,21 @@ describe('websites on the real nginx and php-fpm', () => {
       enabled: true,
     });
     expect((await visit(name)).body).toContain(name);
+    // The change was one task, its phases named in its log.
+    const task = (
+      await testApp.app.inject({ method: 'GET', url: `/api/v1/tasks/${site.taskId}`, headers })
+    ).json();
+    expect(task.task).toMatchObject({ kind: 'website.create', state: 'succeeded' });
+    expect(
+      task.log
+        .filter((line: { stream: string }) => line.stream === 'step')
+        .map((line: { line: string }) => line.line),
+    ).toEqual([
+      'Write the configuration',
+      'Check the configuration (nginx -t)',
+      'Reload the servers',
+      'Ask the site whether it answers as intended',
+    ]);
     writeFileSync(join(site.root, 'hello.txt'), 'hello from the root\n');
     expect(await visit(`www.${name}`, '/hello.txt')).toMatchObject({
       status: 200,

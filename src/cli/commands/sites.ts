@@ -32,7 +32,7 @@ function hostOps(config: Config) {
     actor: 'console',
     signal: new AbortController().signal,
     emit: (event: AgentEvent) => {
-      if (event.kind === 'log') print(`  ${event.line}`);
+      if (event.kind === 'log') print(event.stream === 'step' ? `▸ ${event.line}` : `  ${event.line}`);
     },
   };
   return {

@@ -201,10 +201,12 @@ export function createSoftwareOps(deps: SoftwareDeps) {
   }
 
   const info = (context: OpContext, line: string) => context.emit({ kind: 'log', stream: 'info', line });
+  const step = (context: OpContext, line: string) => context.emit({ kind: 'log', stream: 'step', line });
 
   const install: Handler = async (raw, context) => {
     const input = raw as AgentInput<'software.install'>;
     const t = await target(input.name, input.version, true);
+    step(context, `Install ${t.package}`);
     info(context, `Installing ${t.package} with ${packages().kind}`);
     await packages().install([t.package], {
       onLine: (stream, line) => context.emit({ kind: 'log', stream, line }),
@@ -213,6 +215,7 @@ export function createSoftwareOps(deps: SoftwareDeps) {
     offeredChanged();
     if (t.entry.daemon) {
       // apt may leave a service stopped (policy-rc.d in containers, or by choice): start it, check it.
+      step(context, `Start ${t.unit} and check that it runs`);
       info(context, `Starting ${t.unit}`);
       if (!(await deps.services.isActive(t.unit))) await deps.services.start(t.unit);
       await checkRunning(t, context);
@@ -229,9 +232,11 @@ export function createSoftwareOps(deps: SoftwareDeps) {
     refuseIfProtected(t.entry, 'remove');
     if (t.entry.daemon && (await deps.services.isActive(t.unit))) {
       // Removal scripts may be barred from stopping it (policy-rc.d): stop it first, ourselves.
+      step(context, `Stop ${t.unit}`);
       info(context, `Stopping ${t.unit}`);
       await deps.services.stop(t.unit);
     }
+    step(context, `Remove ${t.package}`);
     info(context, `Removing ${t.package} with ${packages().kind}`);
     await packages().remove([t.package], {
       onLine: (stream, line) => context.emit({ kind: 'log', stream, line }),

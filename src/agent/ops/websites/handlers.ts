@@ -336,6 +336,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   }
 
   const info = (context: OpContext, line: string) => context.emit({ kind: 'log', stream: 'info', line });
+  const step = (context: OpContext, line: string) => context.emit({ kind: 'log', stream: 'step', line });
 
   /** Runs a change; on failure undoes it, reloads what was reloaded, and reports both. */
   async function transact(
@@ -424,6 +425,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         const nonce = randomBytes(12).toString('hex');
         let note: string | null = null;
         await transact(context, async (undo, reloads) => {
+          step(context, 'Write the configuration');
           await ensureBase(undo);
           let owner: PasswdEntry | null = null;
           if (site.spec.type === 'php') {
@@ -461,10 +463,12 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           const file = siteFileOf(layout, site.id);
           info(context, `Writing ${file}`);
           await write(file, renderSite(site, { layout, nonce }), undo);
+          step(context, 'Check the configuration (nginx -t)');
           await deps.nginx.test();
           info(context, 'nginx -t: the configuration is valid');
           await pauseForCrashTest();
 
+          step(context, 'Reload the servers');
           for (const version of [...reloads]) {
             await deps.phpFpm.reload(version);
             info(context, `php-fpm${version} reloaded`);
@@ -472,6 +476,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           reloads.add('nginx');
           await deps.nginx.reload();
           info(context, 'nginx reloaded');
+          step(context, 'Ask the site whether it answers as intended');
           note = await check(site, nonce, freshRoot, context);
           if (note) context.emit({ kind: 'log', stream: 'stderr', line: note });
         });
