@@ -104,6 +104,7 @@ export function createAgent(
       'websites.remove': websites.remove,
       'websites.files': websites.files,
       'websites.drift': websites.drift,
+      'websites.logs': websites.logs,
       'databases.list': databases.list,
       'databases.create': databases.create,
       'databases.alter': databases.alter,

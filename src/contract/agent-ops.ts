@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dashboardSampleSchema } from './dashboard.js';
-import { siteDriftSchema, siteRecordSchema } from './websites.js';
+import { siteDriftSchema, siteRecordSchema, websiteLogInputSchema, websiteLogSchema } from './websites.js';
 import {
   serviceActions,
   softwareListSchema,
@@ -318,6 +318,14 @@ export const agentOps = {
     changesHost: false,
     timeoutMs: 60_000,
     public: true,
+  }),
+  /** The last lines of a site's access or error log, optionally only those holding a text. */
+  'websites.logs': op({
+    input: websiteLogInputSchema,
+    output: websiteLogSchema,
+    changesHost: false,
+    timeoutMs: 15_000,
+    adminOnly: true,
   }),
   /** The configuration files of a site as they are on disk (read-only view, drift). */
   'websites.files': op({

@@ -61,6 +61,18 @@ export const domainSchema = z
     return domain;
   });
 
+/**
+ * A domain already in nginx's form (lower case, punycode): checked without changing it, so that it
+ * can also appear in answers (a transform cannot be serialized back).
+ */
+export const asciiDomainSchema = z
+  .string()
+  .max(253)
+  .refine(
+    (value) => normalizeDomain(value) === value,
+    'must be a domain name in lower case, international names as punycode (xn--…)',
+  );
+
 /** A site's root, relative to the web root (`/var/www` by default): plain names, no `.` or `..`. */
 export const siteRootSchema = z
   .string()
@@ -110,6 +122,14 @@ const cidrSchema = z
     return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
   }, 'must be an IP address or a CIDR range such as 203.0.113.0/24');
 
+export const errorPageCodes = [403, 404, 500, 502, 503, 504] as const;
+
+/** A path inside a site, such as /errors/404.html: no `.` or `..` segments, nothing nginx reads as syntax. */
+const sitePathSchema = z
+  .string()
+  .max(200)
+  .regex(/^(\/[A-Za-z0-9_][A-Za-z0-9._-]*)+$/, 'must be a path such as /errors/404.html');
+
 export const siteOptionsSchema = z
   .object({
     gzip: z.boolean().default(true),
@@ -121,6 +141,85 @@ export const siteOptionsSchema = z
     /** Addresses refused (403). */
     deny: z.array(cidrSchema).max(100).default([]),
     accessLog: z.boolean().default(true),
+    /** Requests per second from one address, with a burst allowance; beyond it, 429. */
+    rateLimit: z
+      .object({
+        perSecond: z.number().int().min(1).max(10_000),
+        burst: z.number().int().min(0).max(10_000).default(0),
+      })
+      .strict()
+      .optional(),
+    /** Bandwidth of each connection, in KB/s. */
+    bandwidthKb: z.number().int().min(1).max(1_000_000).optional(),
+    /** Pages (under the site's root) shown for these statuses. Static and PHP sites. */
+    errorPages: z
+      .array(
+        z
+          .object({
+            code: z.union(errorPageCodes.map((code) => z.literal(code))),
+            page: sitePathSchema,
+          })
+          .strict(),
+      )
+      .max(errorPageCodes.length)
+      .default([]),
+    /** Images and media answer 403 to pages of other sites (the site's own names always pass). */
+    hotlinkProtection: z
+      .object({ allow: z.array(asciiDomainSchema).max(50).default([]) })
+      .strict()
+      .optional(),
+    /**
+     * A login (HTTP basic auth) in front of the whole site or a path. The API takes `password`; the
+     * panel keeps and the agent writes only `passwordHash` ({SSHA}); answers show neither.
+     */
+    passwordProtection: z
+      .object({
+        path: z.union([z.literal('/'), sitePathSchema]).default('/'),
+        realm: z
+          .string()
+          .regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces, dots, dashes')
+          .default('Restricted'),
+        users: z
+          .array(
+            z
+              .object({
+                username: z
+                  .string()
+                  .regex(
+                    /^[A-Za-z0-9._-]{1,32}$/,
+                    'must be 1 to 32 letters, digits, dots, dashes, underscores',
+                  ),
+                password: z
+                  .string()
+                  .min(8)
+                  .max(128)
+                  .refine((text) => !hasControl(text), 'must not contain control characters')
+                  .optional(),
+                passwordHash: z
+                  .string()
+                  .regex(/^\{SSHA\}[A-Za-z0-9+/]{20,80}={0,2}$/, 'must be an {SSHA} hash')
+                  .optional(),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(50)
+          .refine(
+            (users) => new Set(users.map((user) => user.username)).size === users.length,
+            'must not repeat a username',
+          ),
+      })
+      .strict()
+      .optional(),
+    /**
+     * nginx directives added at the end of the server block, as written: for administrators (every
+     * website change needs an admin session or token), checked by `nginx -t` like everything else.
+     */
+    snippet: z
+      .string()
+      .max(8_000)
+      .refine((text) => !text.includes('\0'), 'must not contain NUL')
+      .optional(),
   })
   .strict();
 export type SiteOptions = z.infer<typeof siteOptionsSchema>;
@@ -245,3 +344,44 @@ export const siteDriftSchema = z
   })
   .meta({ id: 'WebsiteDrift' });
 export type SiteDrift = z.infer<typeof siteDriftSchema>;
+
+/** Whether text holds a control character (a newline, NUL, DEL…). */
+export function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+const logSearchSchema = z
+  .string()
+  .max(200)
+  .refine((text) => !hasControl(text), 'must be plain text on one line')
+  .optional();
+
+/** The query string of `GET /websites/{id}/logs` (numbers arrive as text). */
+export const websiteLogQuerySchema = z
+  .object({
+    kind: z.enum(['access', 'error']).default('access'),
+    lines: z.coerce.number().int().min(1).max(1000).default(100),
+    /** Only lines containing this text (any case). */
+    search: logSearchSchema,
+  })
+  .strict();
+
+/** The same for the agent, which takes real numbers only. */
+export const websiteLogInputSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['access', 'error']),
+    lines: z.number().int().min(1).max(1000),
+    search: logSearchSchema,
+  })
+  .strict();
+
+export const websiteLogSchema = z.object({
+  /** The file the lines come from (and its rotated predecessor). */
+  file: z.string(),
+  lines: z.array(z.string()),
+});

@@ -16,22 +16,33 @@ export interface PrivateWebServers {
   dir: string;
   layout: WebsitesConfig;
   /** A request to this nginx with a site's Host, on a fresh connection. */
-  visit(host: string, path?: string): Promise<{ status: number; body: string; location?: string }>;
+  visit(host: string, path?: string, headers?: Record<string, string>): Promise<NginxAnswer>;
   stop(): void;
 }
 
 /** A GET to nginx on loopback with a site's Host, on a fresh connection (no kept-alive worker). */
+export interface NginxAnswer {
+  status: number;
+  body: string;
+  location?: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
 export function visitNginx(
   port: number,
   host: string,
   path = '/',
-): Promise<{ status: number; body: string; location?: string }> {
+  headers: Record<string, string> = {},
+): Promise<NginxAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+    const options = { host: '127.0.0.1', port, path, headers: { ...headers, host }, agent: false };
+    const req = request(options, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, location: res.headers.location, headers: res.headers }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -105,7 +116,7 @@ export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promis
   return {
     dir,
     layout,
-    visit: (host, path = '/') => visitNginx(port, host, path),
+    visit: (host, path = '/', headers = {}) => visitNginx(port, host, path, headers),
     stop() {
       for (const pidFile of [join(nginx, 'nginx.pid'), join(dir, 'php', 'fpm.pid')]) {
         if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');

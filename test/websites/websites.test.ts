@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -418,5 +418,158 @@ describe('websites on the real nginx and php-fpm', () => {
       await testApp.app.inject({ method: 'GET', url: '/api/v1/websites/drift', headers })
     ).json();
     expect(drift.sites.find((site: { id: string }) => site.id === created.id).state).toBe('ok');
+  });
+
+  it("reads a site's access and error logs, the newest last, with a search", async () => {
+    const name = domain('logs');
+    const { id } = (await create({ type: 'static', domains: [name] })).json();
+    for (const path of ['/first-page', '/second-page', '/.git/config']) await visit(name, path);
+    const logs = (query: string) =>
+      testApp.app.inject({ method: 'GET', url: `/api/v1/websites/${id}/logs?${query}`, headers });
+    const access = (await logs('kind=access&lines=10')).json();
+    expect(access.file).toBe(`${layout.logDir}/diwan-${id}.access.log`);
+    expect(access.lines.map((line: string) => /"GET (\S+)/.exec(line)?.[1])).toEqual([
+      '/',
+      '/first-page',
+      '/second-page',
+      '/.git/config',
+    ]);
+    const found = (await logs('kind=access&search=SECOND')).json();
+    expect(found.lines).toHaveLength(1);
+    expect(found.lines[0]).toContain('/second-page');
+    const errors = (await logs('kind=error')).json();
+    // The dot file refused by its rule: nginx says so in the error log.
+    expect(errors.lines.some((line: string) => /access forbidden by rule.*\.git\/config/.test(line))).toBe(
+      true,
+    );
+    for (const bad of ['lines=0', 'lines=1001', 'kind=debug', 'search=a%0Ab']) {
+      const response = await logs(bad);
+      expect(response.statusCode, bad).toBe(400);
+    }
+  });
+
+  it('applies request limits, error pages, hotlink protection and an administrator’s snippet', async () => {
+    const name = domain('extras');
+    const response = await create({
+      type: 'static',
+      domains: [name],
+      options: {
+        rateLimit: { perSecond: 1, burst: 0 },
+        errorPages: [{ code: 404, page: '/errors/missing.html' }],
+        hotlinkProtection: { allow: ['friend.example.org'] },
+        snippet: 'add_header X-Diwan-Test snippet-here always;',
+      },
+    });
+    expect(response.statusCode, `${response.body} ${testApp.logs.text.slice(-3000)}`).toBe(201);
+    const { root } = response.json();
+    mkdirSync(join(root, 'errors'));
+    writeFileSync(join(root, 'errors', 'missing.html'), 'our own 404 page\n');
+    writeFileSync(join(root, 'logo.png'), 'not really a png\n');
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the check used this second's request
+
+    const missing = await visit(name, '/nowhere');
+    expect(missing).toMatchObject({ status: 404, body: 'our own 404 page\n' });
+    expect(missing.headers['x-diwan-test']).toBe('snippet-here');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const burst = await Promise.all(Array.from({ length: 5 }, () => visit(name, '/')));
+    expect(burst.filter((answer) => answer.status === 429).length).toBeGreaterThanOrEqual(3);
+
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await visit(name, '/logo.png', { referer: 'https://evil.example/page' })).status).toBe(403);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await visit(name, '/logo.png', { referer: `http://${name}/index.html` })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await visit(name, '/logo.png', { referer: 'https://friend.example.org/' })).status).toBe(200);
+  });
+
+  it('rolls back a snippet nginx refuses, with its message', async () => {
+    const before = hostState();
+    const response = await create({
+      type: 'static',
+      domains: [domain('snippet')],
+      options: { snippet: 'no_such_directive on;' },
+    });
+    expect(response.statusCode).toBe(502);
+    expect(response.json().error.message).toContain('unknown directive "no_such_directive"');
+    expect(hostState()).toEqual(before);
+  });
+
+  it('puts a login in front of a path, keeps only a hash, and shows neither password nor hash', async () => {
+    const name = domain('login');
+    const password = 'open-sesame-42';
+    const response = await create({
+      type: 'php',
+      domains: [name],
+      phpVersion: '8.2',
+      options: {
+        passwordProtection: { path: '/private', realm: 'Staff', users: [{ username: 'ana', password }] },
+      },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const site = response.json();
+    expect(site.options.passwordProtection).toEqual({
+      path: '/private',
+      realm: 'Staff',
+      users: [{ username: 'ana' }],
+    });
+    expect(response.body).not.toContain(password);
+    const stored = await testApp.panelDb.db
+      .selectFrom('websites')
+      .select('spec')
+      .where('id', '=', site.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.spec).not.toContain(password);
+    expect(stored.spec).toMatch(/"passwordHash":"\{SSHA\}/);
+    const htpasswd = `${layout.diwanDir}/htpasswd/${site.id}`;
+    expect(statSync(htpasswd).mode & 0o777).toBe(0o640);
+
+    mkdirSync(join(site.root, 'private'));
+    writeFileSync(join(site.root, 'private', 'secret.php'), '<?php echo "inside";');
+    const basic = (user: string, pass: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+    });
+    expect((await visit(name, '/')).status).toBe(200);
+    expect((await visit(name, '/private/secret.php')).status).toBe(401);
+    expect((await visit(name, '/%70rivate/secret.php')).status).toBe(401); // an encoded path is the same path
+    expect((await visit(name, '/private/secret.php', basic('ana', 'wrong-password'))).status).toBe(401);
+    expect(await visit(name, '/private/secret.php', basic('ana', password))).toMatchObject({
+      status: 200,
+      body: 'inside',
+    });
+
+    // Another setting changes; the user, sent without a password, keeps the one she had.
+    const patched = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/websites/${site.id}`,
+      headers,
+      payload: {
+        options: {
+          gzip: false,
+          passwordProtection: { path: '/private', realm: 'Staff', users: [{ username: 'ana' }] },
+        },
+      },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect((await visit(name, '/private/secret.php', basic('ana', password))).status).toBe(200);
+    const newcomer = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/websites/${site.id}`,
+      headers,
+      payload: { options: { passwordProtection: { users: [{ username: 'bob' }] } } },
+    });
+    expect(newcomer.statusCode).toBe(400);
+    expect(newcomer.json().error.field).toBe('options');
+
+    for (const users of [
+      [{ username: 'a:b', password }],
+      [{ username: 'ana', password: 'line\nbreak-pass' }],
+    ]) {
+      const bad = await create({
+        type: 'static',
+        domains: [domain('badlogin')],
+        options: { passwordProtection: { users } },
+      });
+      expect(bad.statusCode).toBe(400);
+    }
   });
 });

@@ -34,6 +34,46 @@ const cases: Record<string, SiteSpecInput> = {
     options: { allow: ['203.0.113.0/24', '2001:db8::/32'], deny: ['203.0.113.7'] },
   },
   'static-wildcard-idn.conf': { type: 'static', domains: ['*.example.com', 'مثال.example'] },
+  'static-limits-errors-hotlink.conf': {
+    type: 'static',
+    domains: ['media.example.com'],
+    options: {
+      rateLimit: { perSecond: 20, burst: 40 },
+      bandwidthKb: 512,
+      errorPages: [
+        { code: 404, page: '/errors/404.html' },
+        { code: 503, page: '/errors/down.html' },
+      ],
+      hotlinkProtection: { allow: ['partner.example.org'] },
+    },
+  },
+  'proxy-snippet.conf': {
+    type: 'proxy',
+    domains: ['app.example.com'],
+    upstream: 'http://127.0.0.1:8080',
+    options: { snippet: 'client_max_body_size 64m;\nadd_header X-Frame-Options SAMEORIGIN;' },
+  },
+  'static-password-path.conf': {
+    type: 'static',
+    domains: ['team.example.com'],
+    options: {
+      passwordProtection: {
+        path: '/private.area',
+        realm: 'Team only',
+        users: [{ username: 'ana', passwordHash: '{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g2bHVfY2FsZA==' }],
+      },
+    },
+  },
+  'php-password-whole.conf': {
+    type: 'php',
+    domains: ['admin.example.com'],
+    phpVersion: '8.2',
+    options: {
+      passwordProtection: {
+        users: [{ username: 'ana', passwordHash: '{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g2bHVfY2FsZA==' }],
+      },
+    },
+  },
   'php.conf': { type: 'php', domains: ['blog.example.com'], phpVersion: '8.2' },
   'php-wordpress.conf': {
     type: 'php',

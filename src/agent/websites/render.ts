@@ -22,6 +22,7 @@ export const sitesDirOf = (layout: WebsitesConfig) => `${layout.diwanDir}/sites`
 export const siteFileOf = (layout: WebsitesConfig, id: string) => `${sitesDirOf(layout)}/${id}.conf`;
 export const poolFileOf = (layout: WebsitesConfig, version: string, id: string) =>
   `${layout.phpDir}/${version}/fpm/pool.d/diwan-${id}.conf`;
+export const htpasswdFileOf = (layout: WebsitesConfig, id: string) => `${layout.diwanDir}/htpasswd/${id}`;
 export const phpSocketOf = (layout: WebsitesConfig, id: string) => `${layout.phpRunDir}/diwan-${id}.sock`;
 export const phpStateOf = (layout: WebsitesConfig, id: string) => `${layout.phpStateDir}/${id}`;
 /** The Linux user a PHP site runs as: short, unique enough, valid everywhere. */
@@ -51,6 +52,67 @@ const quote = (value: string) => `"${value}"`;
 const MAINTENANCE_PAGE =
   '<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
   '<body><h1>This site is down for maintenance.</h1><p dir="rtl" lang="ar">هذا الموقع متوقف للصيانة.</p></body></html>';
+
+/** The shared-memory zone of a site's request limit (http context, so named after the site). */
+const zoneOf = (id: string) => `diwan_${id.replace(/-/g, '')}`;
+
+/** The variable holding the login's realm for a URI, or `off` (http context: named after the site). */
+const authVarOf = (id: string) => `$diwan_auth_${id.replace(/-/g, '')}`;
+
+/** The map that turns the login on for the protected path only ($uri is decoded and normalized). */
+function authMap(site: SiteRecord): string[] {
+  const protection = site.spec.options.passwordProtection;
+  if (!protection) return [];
+  const realm = `"${protection.realm}"`;
+  const lines =
+    protection.path === '/'
+      ? [`    default ${realm};`]
+      : ['    default off;', `    "~^${protection.path.replace(/\./g, '\\.')}(/|$)" ${realm};`];
+  return [`map $uri ${authVarOf(site.id)} {`, ...lines, '}'];
+}
+
+/** The users of a site's login, as nginx's auth_basic_user_file reads them. */
+export function renderHtpasswd(site: SiteRecord): string {
+  const users = site.spec.options.passwordProtection?.users ?? [];
+  return users.map((user) => `${user.username}:${user.passwordHash}\n`).join('');
+}
+
+/** Limits, error pages and hotlink protection: what every type may carry. */
+function extras(site: SiteRecord, root: string | null, htpasswdFile: string): string[] {
+  const { options } = site.spec;
+  const lines: string[] = [];
+  if (options.rateLimit) {
+    lines.push(
+      // nginx takes no burst=0: without a burst, none is allowed.
+      options.rateLimit.burst > 0
+        ? `limit_req zone=${zoneOf(site.id)} burst=${options.rateLimit.burst} nodelay;`
+        : `limit_req zone=${zoneOf(site.id)};`,
+      'limit_req_status 429;',
+    );
+  }
+  if (options.bandwidthKb !== undefined) lines.push(`limit_rate ${options.bandwidthKb}k;`);
+  if (options.passwordProtection) {
+    lines.push(`auth_basic ${authVarOf(site.id)};`, `auth_basic_user_file ${htpasswdFile};`);
+  }
+  if (root !== null) {
+    for (const { code, page } of options.errorPages) lines.push(`error_page ${code} ${page};`);
+  }
+  return lines;
+}
+
+function hotlink(site: SiteRecord, root: string | null): string[] {
+  const protection = site.spec.options.hotlinkProtection;
+  if (!protection || root === null) return [];
+  return [
+    '# Images and media only for pages of this site (and the names allowed).',
+    'location ~* \\.(avif|gif|jpe?g|png|svg|webp|mp3|mp4|ogg|webm)$ {',
+    `    valid_referers none blocked server_names ${protection.allow.join(' ')}`.trimEnd() + ';',
+    '    if ($invalid_referer) {',
+    '        return 403;',
+    '    }',
+    '}',
+  ];
+}
 
 function accessRules(spec: SiteSpec): string[] {
   const lines = spec.options.deny.map((cidr) => `deny ${cidr};`);
@@ -154,17 +216,29 @@ export function renderSite(site: SiteRecord, context: RenderContext): string {
         ]
       : ['gzip off;']),
     ...accessRules(spec),
+    ...extras(site, root, htpasswdFileOf(layout, site.id)),
     '',
     `location = ${checkPath(context.nonce)} {`,
     '    access_log off;',
     '    allow all;',
+    ...(spec.options.passwordProtection ? ['    auth_basic off;'] : []),
     '    return 204;',
     '}',
     ...body(site, root, layout),
+    ...(site.enabled ? hotlink(site, root) : []),
+    ...(spec.options.snippet !== undefined
+      ? ['# Added by an administrator in Diwan:', ...spec.options.snippet.split('\n')]
+      : []),
   ];
   return [
     `${MANAGED_MARK}: site ${site.id} (${spec.type}, ${spec.domains[0]}). Change it in Diwan: an edit`,
     '# made here is reported as drift and kept until you choose.',
+    ...(spec.options.rateLimit
+      ? [
+          `limit_req_zone $binary_remote_addr zone=${zoneOf(site.id)}:1m rate=${spec.options.rateLimit.perSecond}r/s;`,
+        ]
+      : []),
+    ...authMap(site),
     'server {',
     ...lines.map((line) => (line === '' ? '' : `    ${line}`)),
     '}',

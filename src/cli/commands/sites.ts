@@ -12,6 +12,7 @@ import { createWebsitesOps } from '../../agent/ops/websites/handlers.js';
 import { createServiceManager } from '../../agent/system/services.js';
 import { createNginx, createPhpFpm } from '../../agent/system/web-servers.js';
 import type { Config } from '../../server/config/types.js';
+import { hashSitePasswords } from '../../server/features/websites/passwords.js';
 import { createWebsiteStore, type WebsiteStore } from '../../server/features/websites/store.js';
 import { CliError, consoleAudit, print, withPanel } from '../panel.js';
 
@@ -140,7 +141,7 @@ export function siteCommand(): Command {
             const issue = parsed.error.issues[0]!;
             throw new CliError(`${issue.path.join('.') || 'site'}: ${issue.message}`);
           }
-          const spec = parsed.data;
+          const spec = hashSitePasswords(parsed.data);
           const store = createWebsiteStore(panelDb.db, services.now);
           const id = randomUUID();
           await store.insert(id, spec, siteRoot(config.websites.webRoot, spec), null);

@@ -9,6 +9,7 @@ import type { Handler, OpContext } from '../../dispatch.js';
 import { readForUpdate, restore, writeAtomic } from '../../system/atomic-write.js';
 import { run } from '../../system/exec.js';
 import { runAction } from '../../system/host-command.js';
+import { MAX_LOG_LINES, readLogTail } from '../../system/log-tail.js';
 import { Mutex } from '../../system/mutex.js';
 import type { Nginx, PhpFpm } from '../../system/web-servers.js';
 import {
@@ -18,7 +19,9 @@ import {
   renderHook,
   renderHttp,
   renderPool,
+  renderHtpasswd,
   renderSite,
+  htpasswdFileOf,
   siteFileOf,
   sitesDirOf,
   siteUserOf,
@@ -60,6 +63,8 @@ function ask(port: number, host: string, path: string): Promise<Answer> {
 function verdictOn(site: SiteRecord, answer: Answer, freshRoot: boolean): string | null {
   const { spec } = site;
   if (!site.enabled) return answer.status === 503 ? null : `answered ${answer.status}, not 503`;
+  // The site's own request limit answered (the check's first request took the allowance): live.
+  if (answer.status === 429 && spec.options.rateLimit) return null;
   switch (spec.type) {
     case 'static':
       // A folder made just now holds Diwan's first page: anything but 200 means nginx cannot read it.
@@ -179,11 +184,16 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   const lock = new Mutex();
   const journalPath = `${layout.diwanDir}/journal.json`;
 
-  async function write(path: string, content: string, undo: Undo): Promise<boolean> {
+  async function write(
+    path: string,
+    content: string,
+    undo: Undo,
+    owner: { mode: number; uid?: number; gid?: number } = { mode: 0o644 },
+  ): Promise<boolean> {
     const current = await readForUpdate(path);
     if (current.content?.toString('utf8') === content) return false;
     await undo.beforeFileChange(path, current.content);
-    const { previous } = await writeAtomic(path, content, { expectedVersion: current.version, mode: 0o644 });
+    const { previous } = await writeAtomic(path, content, { expectedVersion: current.version, ...owner });
     undo.add(`restore ${path}`, () => restore(path, previous));
     return true;
   }
@@ -401,6 +411,15 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     const { site } = raw as { site: SiteRecord }; // parsed by the dispatcher: defaults filled in
     return lock.runExclusive(
       async () => {
+        const users = site.spec.options.passwordProtection?.users ?? [];
+        if (users.some((user) => user.passwordHash === undefined || user.password !== undefined)) {
+          // The web tier hashes passwords before anything else sees them; a plain one here is a bug.
+          throw new DiwanError(
+            'DIWAN_E_VALIDATION',
+            'options.passwordProtection.users: give each user a passwordHash, never a password',
+            'options',
+          );
+        }
         const root = siteRoot(layout.webRoot, site.spec);
         const nonce = randomBytes(12).toString('hex');
         let note: string | null = null;
@@ -426,6 +445,17 @@ export function createWebsitesOps(deps: WebsitesDeps) {
               info(context, `php-fpm${wanted} -t: the configuration is valid`);
             }
             reloads.add(wanted);
+          }
+
+          // The login's users: readable by nginx's workers (group), no one else.
+          const htpasswd = htpasswdFileOf(layout, site.id);
+          if (site.spec.options.passwordProtection) {
+            await mkdir(`${layout.diwanDir}/htpasswd`, { recursive: true });
+            await chmod(`${layout.diwanDir}/htpasswd`, 0o755);
+            const nginxGroup = (await passwdEntry(layout.nginxUser))?.gid ?? 0;
+            await write(htpasswd, renderHtpasswd(site), undo, { mode: 0o640, uid: 0, gid: nginxGroup });
+          } else {
+            await remove(htpasswd, undo);
           }
 
           const file = siteFileOf(layout, site.id);
@@ -459,6 +489,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         const root = siteRoot(layout.webRoot, site.spec);
         await transact(context, async (undo, reloads) => {
           if (await remove(siteFileOf(layout, site.id), undo)) reloads.add('nginx');
+          await remove(htpasswdFileOf(layout, site.id), undo);
           for (const pool of await poolFiles(site.id)) {
             if (await remove(pool.path, undo)) reloads.add(pool.version);
           }
@@ -532,5 +563,20 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return { sites: results, orphans };
   };
 
-  return { apply, remove: removeSite, files, drift, recover };
+  const logs: Handler = async (raw) => {
+    const { id, kind, lines, search } = raw as {
+      id: string;
+      kind: 'access' | 'error';
+      lines: number;
+      search?: string;
+    };
+    const file = `${layout.logDir}/diwan-${id}.${kind}.log`;
+    // The rotated file first, so that the newest line comes last.
+    const all = await readLogTail([`${file}.1`, file], search ? MAX_LOG_LINES : lines);
+    const needle = search?.toLowerCase();
+    const kept = needle ? all.filter((line) => line.toLowerCase().includes(needle)) : all;
+    return { file, lines: kept.slice(-lines) };
+  };
+
+  return { apply, remove: removeSite, files, drift, recover, logs };
 }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { DiwanError, errorBodySchema } from '../../../contract/errors.js';
 import {
   siteDriftSchema,
+  websiteLogQuerySchema,
+  websiteLogSchema,
   siteRoot,
   siteSpecSchema,
   websiteDeleteQuerySchema,
@@ -18,6 +20,7 @@ import {
 import type { AgentClient } from '../../agent/client.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import type { TaskRunner } from '../../tasks/task-runner.js';
+import { hashSitePasswords } from './passwords.js';
 import type { WebsiteStore } from './store.js';
 
 const idParams = z.object({ id: z.uuid() });
@@ -140,7 +143,7 @@ export function websiteRoutes(deps: {
         },
       },
       async (request, reply) => {
-        const spec = request.body;
+        const spec = hashSitePasswords(request.body);
         const id = randomUUID();
         const root = siteRoot(deps.webRoot, spec);
         // The record first: it claims the domains and the folder, so two requests cannot both build.
@@ -197,11 +200,14 @@ export function websiteRoutes(deps: {
         const { id } = request.params;
         const found = await deps.store.get(id);
         if (!found) throw new DiwanError('DIWAN_E_NOT_FOUND', 'No such website');
-        const spec = siteSpecSchema.parse({
-          ...found.spec,
-          ...(request.body.domains ? { domains: request.body.domains } : {}),
-          ...(request.body.options ? { options: request.body.options } : {}),
-        });
+        const spec = hashSitePasswords(
+          siteSpecSchema.parse({
+            ...found.spec,
+            ...(request.body.domains ? { domains: request.body.domains } : {}),
+            ...(request.body.options ? { options: request.body.options } : {}),
+          }),
+          found.spec,
+        );
         const enabled = request.body.enabled ?? found.website.enabled;
         await deps.store.refuseTaken(spec, found.website.root, id);
         const credentials = agentCredentialsOf(request);
@@ -253,6 +259,28 @@ export function websiteRoutes(deps: {
         );
         await deps.store.remove(id);
         return { removedFiles: result.removedFiles, taskId };
+      },
+    );
+
+    app.get(
+      '/websites/:id/logs',
+      {
+        schema: {
+          tags: ['websites'],
+          summary: "The last lines of the site's access or error log, optionally only those holding a text",
+          params: idParams,
+          querystring: websiteLogQuerySchema,
+          response: { 200: websiteLogSchema, ...failures },
+        },
+      },
+      async (request) => {
+        if (!(await deps.store.get(request.params.id)))
+          throw new DiwanError('DIWAN_E_NOT_FOUND', 'No such website');
+        return deps.agent.call(
+          'websites.logs',
+          { id: request.params.id, ...request.query },
+          agentCredentialsOf(request),
+        );
       },
     );
 

@@ -3,6 +3,7 @@ import { domainToASCII } from 'node:url';
 import { DiwanError } from '../../../contract/errors.js';
 import { siteSpecSchema, type SiteRecord, type SiteSpec, type Website } from '../../../contract/websites.js';
 import type { Database } from '../../db/schema.js';
+import { withoutPasswords } from './passwords.js';
 
 export interface WebsiteListQuery {
   search?: string;
@@ -33,7 +34,7 @@ function toWebsite(row: Row): Website {
     phpVersion: spec.type === 'php' ? spec.phpVersion : null,
     upstream: spec.type === 'proxy' ? spec.upstream : null,
     redirect: spec.type === 'redirect' ? spec.redirect : null,
-    options: spec.options,
+    options: withoutPasswords(spec.options),
     enabled: row.enabled === 1,
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
