@@ -183,6 +183,12 @@ export const api = {
   /** Confirmed by naming the database again. */
   deleteDatabase: (id: string, name: string) =>
     request<unknown>('DELETE', `/databases/${encodeURIComponent(id)}`, undefined, { confirm: name }),
+  websiteLogs: (id: string, kind: 'access' | 'error', search: string) =>
+    request<{ file: string; lines: string[] }>('GET', `/websites/${encodeURIComponent(id)}/logs`, undefined, {
+      kind,
+      lines: 200,
+      ...(search ? { search } : {}),
+    }),
   softwareLogs: (name: string, lines = 200) =>
     request<SoftwareLog>('GET', `/software/${encodeURIComponent(name)}/logs`, undefined, { lines }),
 };

@@ -5,11 +5,13 @@ import {
   Code,
   Group,
   Modal,
+  SegmentedControl,
   Skeleton,
   Stack,
   Switch,
   Tabs,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
@@ -43,6 +45,7 @@ export function WebsitePage() {
         <Tabs.List>
           <Tabs.Tab value="domains">{t('websites.domains')}</Tabs.Tab>
           <Tabs.Tab value="settings">{t('websites.settings')}</Tabs.Tab>
+          <Tabs.Tab value="logs">{t('websites.logs')}</Tabs.Tab>
           <Tabs.Tab value="config">{t('websites.config')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="domains" pt="md">
@@ -58,6 +61,9 @@ export function WebsitePage() {
         </Tabs.Panel>
         <Tabs.Panel value="settings" pt="md">
           <SiteSettings site={site.data} />
+        </Tabs.Panel>
+        <Tabs.Panel value="logs" pt="md">
+          <SiteLogs id={site.data.id} />
         </Tabs.Panel>
         <Tabs.Panel value="config" pt="md">
           <SiteConfig id={site.data.id} />
@@ -110,6 +116,55 @@ function SiteSettings({ site }: { site: Website }) {
         ))}
       </Stack>
     </Card>
+  );
+}
+
+/** The site's access or error log, newest last, filtered by a search; refreshed every 5 s. */
+function SiteLogs({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const [kind, setKind] = useState<'access' | 'error'>('access');
+  const [search, setSearch] = useState('');
+  const logs = useQuery({
+    queryKey: [...WEBSITES_KEY, 'logs', id, kind, search],
+    queryFn: () => api.websiteLogs(id, kind, search.trim()),
+    refetchInterval: 5000,
+  });
+  return (
+    <Stack>
+      <Group align="flex-end">
+        <SegmentedControl
+          aria-label={t('websites.logKind')}
+          value={kind}
+          onChange={(value) => setKind(value === 'error' ? 'error' : 'access')}
+          data={[
+            { value: 'access', label: t('websites.accessLogs') },
+            { value: 'error', label: t('websites.errorLogs') },
+          ]}
+        />
+        <TextInput
+          label={t('websites.logSearch')}
+          value={search}
+          onChange={(event) => setSearch(event.currentTarget.value)}
+        />
+        <Button variant="default" loading={logs.isFetching} onClick={() => void logs.refetch()}>
+          {t('websites.refresh')}
+        </Button>
+      </Group>
+      {logs.isPending ? (
+        <Skeleton height={200} />
+      ) : logs.isError ? (
+        <ErrorState error={logs.error} onRetry={() => void logs.refetch()} />
+      ) : (
+        <Card withBorder>
+          <Text size="sm" c="dimmed" className="mono" mb="xs">
+            {logs.data.file}
+          </Text>
+          <Code block className="mono">
+            {logs.data.lines.length > 0 ? logs.data.lines.join('\n') : t('websites.noLogLines')}
+          </Code>
+        </Card>
+      )}
+    </Stack>
   );
 }
 
