@@ -105,6 +105,7 @@ export function createAgent(
       'websites.files': websites.files,
       'websites.drift': websites.drift,
       'websites.logs': websites.logs,
+      'websites.logFollow': websites.logFollow,
       'databases.list': databases.list,
       'databases.create': databases.create,
       'databases.alter': databases.alter,

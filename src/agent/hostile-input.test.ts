@@ -36,6 +36,7 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     keepFiles: true,
   },
   'websites.files': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b' },
+  'websites.logFollow': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b', kind: 'access', offset: 1024 },
   'websites.logs': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b', kind: 'error', lines: 50, search: 'GET /' },
   'websites.drift': {
     sites: [
@@ -202,7 +203,10 @@ describe('every agent operation refuses hostile input before anything runs', () 
       for (const field of fields) {
         for (const value of [...strings, ...wrongTypes]) {
           // An empty list is the right type for a list field (drift over no sites), not a wrong one.
-          const sameKind = Array.isArray(valid[field]) && Array.isArray(value) && value.length === 0;
+          const sameKind =
+            (Array.isArray(valid[field]) && Array.isArray(value) && value.length === 0) ||
+            // null where the field may be null (a follow's first step has no offset yet)
+            (value === null && (shape[field] as z.ZodType).safeParse(null).success);
           if (valid[field] !== value && !sameKind && !harmless([field], value))
             attempts.push({ ...valid, [field]: value });
         }

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { dashboardSampleSchema } from './dashboard.js';
-import { siteDriftSchema, siteRecordSchema, websiteLogInputSchema, websiteLogSchema } from './websites.js';
+import {
+  siteDriftSchema,
+  siteRecordSchema,
+  websiteLogFollowInputSchema,
+  websiteLogFollowSchema,
+  websiteLogInputSchema,
+  websiteLogSchema,
+} from './websites.js';
 import {
   serviceActions,
   softwareListSchema,
@@ -325,6 +332,14 @@ export const agentOps = {
     output: websiteLogSchema,
     changesHost: false,
     timeoutMs: 15_000,
+    adminOnly: true,
+  }),
+  /** Following a site's log: what it gained since the last step (the live socket asks every second). */
+  'websites.logFollow': op({
+    input: websiteLogFollowInputSchema,
+    output: websiteLogFollowSchema,
+    changesHost: false,
+    timeoutMs: 10_000,
     adminOnly: true,
   }),
   /** The configuration files of a site as they are on disk (read-only view, drift). */

@@ -380,6 +380,16 @@ export const websiteLogInputSchema = z
   })
   .strict();
 
+/** One step of following a log: the lines added since `offset`, or, with no offset, the last 100. */
+export const websiteLogFollowInputSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['access', 'error']),
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),
+  })
+  .strict();
+export const websiteLogFollowSchema = z.object({ offset: z.number(), lines: z.array(z.string()) });
+
 export const websiteLogSchema = z.object({
   /** The file the lines come from (and its rotated predecessor). */
   file: z.string(),

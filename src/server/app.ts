@@ -190,7 +190,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
           webRoot: config.websites.webRoot,
         }),
       );
-      await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard }));
+      await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard, agent }));
       const databaseStore = createDatabaseStore(deps.panelDb.db, panel.now);
       await api.register(
         databaseRoutes({ databases: createDatabaseService({ store: databaseStore, agent, box: panel.box }) }),

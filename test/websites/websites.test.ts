@@ -572,4 +572,40 @@ describe('websites on the real nginx and php-fpm', () => {
       expect(bad.statusCode).toBe(400);
     }
   });
+
+  it('follows a site’s access log over the live socket, line by line, until unsubscribed', async () => {
+    const name = domain('follow');
+    const { id } = (await create({ type: 'static', domains: [name] })).json();
+    await testApp.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = testApp.app.server.address() as { port: number };
+    const socket = new WebSocket(`ws://127.0.0.1:${address.port}/api/v1/live`, { headers });
+    await once(socket, 'open');
+    const received: string[][] = [];
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { channel?: string; lines?: string[] };
+      if (message.channel === 'site-log') received.push(message.lines!);
+    });
+    const waitFor = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(check()).toBe(true);
+    };
+    socket.send(JSON.stringify({ type: 'subscribe', channel: 'site-log', id, kind: 'access' }));
+    await waitFor(() => received.length >= 1); // the last lines first
+    await visit(name, '/followed-1');
+    await visit(name, '/followed-2');
+    await waitFor(() => received.flat().some((line) => line.includes('/followed-2')));
+    const followed = received
+      .slice(1)
+      .flat()
+      .map((line) => /"GET (\S+)/.exec(line)?.[1]);
+    expect(followed).toEqual(['/followed-1', '/followed-2']);
+
+    socket.send(JSON.stringify({ type: 'unsubscribe', channel: 'site-log', id, kind: 'access' }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const count = received.length;
+    await visit(name, '/after-unsubscribe');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(received.length).toBe(count);
+    socket.close();
+  });
 });

@@ -1,9 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiwanError } from '../../contract/errors.js';
-import { readLogTail } from './log-tail.js';
+import { readLogSince, readLogTail } from './log-tail.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diwan-log-tail-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,5 +121,20 @@ describe('readLogTail', () => {
       const error = await refusal(readLogTail([], lines));
       expect(error, String(lines)).toMatchObject({ code: 'DIWAN_E_VALIDATION', field: 'lines' });
     }
+  });
+});
+
+describe('following a log', () => {
+  it('gives complete lines only, then what was added, and starts over when the file was rotated', async () => {
+    const file = join(dir, 'followed.log');
+    writeFileSync(file, 'one\ntwo\nthr');
+    const first = await readLogSince(file, 0);
+    expect(first).toEqual({ offset: 8, lines: ['one', 'two'] });
+    appendFileSync(file, 'ee\nfour\n');
+    expect(await readLogSince(file, first.offset)).toEqual({ offset: 19, lines: ['three', 'four'] });
+    expect(await readLogSince(file, 19)).toEqual({ offset: 19, lines: [] });
+    writeFileSync(file, 'new\n'); // rotated: smaller than the offset
+    expect(await readLogSince(file, 19)).toEqual({ offset: 4, lines: ['new'] });
+    expect(await readLogSince(join(dir, 'missing.log'), 10)).toEqual({ offset: 0, lines: [] });
   });
 });

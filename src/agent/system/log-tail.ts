@@ -116,3 +116,45 @@ function hasControlCharacter(text: string): boolean {
 function refused(path: string, what: string): DiwanError {
   return new DiwanError('DIWAN_E_FORBIDDEN', `refusing to read ${path}: it is ${what}`, 'files');
 }
+
+/** Largest slice of new log one follow step reads; what is left comes with the next step. */
+const FOLLOW_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * What a log file gained since `offset` (a byte position from an earlier call): complete lines
+ * only, and the offset to ask from next time. A file smaller than the offset was rotated: it is read
+ * from its start. A missing file has nothing new (offset 0).
+ */
+export async function readLogSince(
+  path: string,
+  offset: number,
+): Promise<{ offset: number; lines: string[] }> {
+  const [file] = checkLogPaths([path]);
+  let handle: FileHandle;
+  try {
+    handle = await open(file!, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { offset: 0, lines: [] };
+    if (code === 'ELOOP') throw refused(file!, 'a symlink');
+    throw error;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw refused(file!, 'not a regular file');
+    const start = stat.size < offset ? 0 : offset;
+    const length = Math.min(stat.size - start, FOLLOW_CHUNK_BYTES);
+    if (length <= 0) return { offset: start, lines: [] };
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, start);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end < 0) return { offset: start, lines: [] }; // a line still being written
+    return {
+      offset: start + Buffer.byteLength(text.slice(0, end + 1)),
+      lines: text.slice(0, end).split('\n'),
+    };
+  } finally {
+    await handle.close();
+  }
+}

@@ -9,7 +9,7 @@ import type { Handler, OpContext } from '../../dispatch.js';
 import { readForUpdate, restore, writeAtomic } from '../../system/atomic-write.js';
 import { run } from '../../system/exec.js';
 import { runAction } from '../../system/host-command.js';
-import { MAX_LOG_LINES, readLogTail } from '../../system/log-tail.js';
+import { MAX_LOG_LINES, readLogSince, readLogTail } from '../../system/log-tail.js';
 import { Mutex } from '../../system/mutex.js';
 import type { Nginx, PhpFpm } from '../../system/web-servers.js';
 import {
@@ -578,5 +578,14 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return { file, lines: kept.slice(-lines) };
   };
 
-  return { apply, remove: removeSite, files, drift, recover, logs };
+  const logFollow: Handler = async (raw) => {
+    const { id, kind, offset } = raw as { id: string; kind: 'access' | 'error'; offset: number | null };
+    const file = `${layout.logDir}/diwan-${id}.${kind}.log`;
+    if (offset !== null) return readLogSince(file, offset);
+    // Where the file ends now, then its last lines: a line written in between shows twice at worst.
+    const size = (await stat(file).catch(() => null))?.size ?? 0;
+    return { offset: size, lines: await readLogTail([file], 100) };
+  };
+
+  return { apply, remove: removeSite, files, drift, recover, logs, logFollow };
 }

@@ -6,6 +6,8 @@ import {
   type LiveServerMessage,
 } from '../../../contract/live.js';
 import type { TaskLogLine, TaskUpdate } from '../../../contract/tasks.js';
+import type { AgentCredentials } from '../../../contract/agent-ops.js';
+import type { AgentClient } from '../../agent/client.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import { resolveCredentials } from '../../auth/plugin.js';
 import { INVALID, type AuthService } from '../../auth/service.js';
@@ -21,10 +23,14 @@ const CATCH_UP_BATCH = 1000;
  * and the Origin before the upgrade; the socket checks the credential again every 30 s and closes
  * (4401) when it was revoked.
  */
+/** How often a followed website log is asked for what it gained. */
+const FOLLOW_MS = 1_000;
+
 export function liveRoutes(deps: {
   tasks: TaskRunner;
   auth: AuthService;
   dashboard: DashboardHub;
+  agent: AgentClient;
 }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/live', { websocket: true, schema: { hide: true } }, (socket, request) => {
@@ -54,7 +60,12 @@ export function liveRoutes(deps: {
           return;
         }
         const message = parsed.data;
-        const key = message.channel === 'task' ? message.id : message.channel;
+        const key =
+          message.channel === 'task'
+            ? message.id
+            : message.channel === 'site-log'
+              ? `site-log:${message.id}:${message.kind}`
+              : message.channel;
         if (message.type === 'unsubscribe') {
           subscriptions.get(key)?.();
           subscriptions.delete(key);
@@ -66,8 +77,25 @@ export function liveRoutes(deps: {
             type: 'error',
             code: 'DIWAN_E_RATE_LIMITED',
             message: `At most ${LIVE_MAX_SUBSCRIPTIONS} subscriptions`,
-            ...(message.channel === 'task' ? { id: message.id } : {}),
+            ...(message.channel !== 'dashboard' ? { id: message.id } : {}),
           });
+          return;
+        }
+        if (message.channel === 'site-log') {
+          const credentials = agentCredentialsOf(request);
+          if (!credentials) return;
+          const { id, kind } = message;
+          subscriptions.set(
+            key,
+            followSiteLog(deps.agent, credentials, id, kind, {
+              lines: (lines) => send({ type: 'update', channel: 'site-log', id, kind, lines }),
+              error: (code, text) => {
+                subscriptions.get(key)?.();
+                subscriptions.delete(key);
+                send({ type: 'error', code, message: text, id });
+              },
+            }),
+          );
           return;
         }
         if (message.channel === 'dashboard') {
@@ -94,6 +122,44 @@ export function liveRoutes(deps: {
         );
       });
     });
+  };
+}
+
+/**
+ * Follows a website's log: its last lines, then every second what it gained, asked of the agent
+ * with the subscriber's own credential (so a revoked session stops getting lines at once).
+ */
+function followSiteLog(
+  agent: AgentClient,
+  credentials: AgentCredentials,
+  id: string,
+  kind: 'access' | 'error',
+  on: { lines(lines: string[]): void; error(code: string, message: string): void },
+): () => void {
+  let offset: number | null = null;
+  let stopped = false;
+  let busy = false;
+  const step = async () => {
+    if (busy || stopped) return;
+    busy = true;
+    try {
+      const first = offset === null;
+      const next = await agent.call('websites.logFollow', { id, kind, offset }, credentials);
+      offset = next.offset;
+      // The first answer always goes out (the last lines, maybe none); later ones when lines came.
+      if (!stopped && (first || next.lines.length > 0)) on.lines(next.lines);
+    } catch (error) {
+      stopped = true;
+      on.error((error as { code?: string }).code ?? 'DIWAN_E_INTERNAL', (error as Error).message);
+    } finally {
+      busy = false;
+    }
+  };
+  void step();
+  const timer = setInterval(() => void step(), FOLLOW_MS);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
   };
 }
 
