@@ -16,12 +16,13 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { ErrorState } from '../../app/ErrorState.js';
 import { usePageTitle } from '../../app/page-title.js';
 import { api, type Website } from '../../lib/api.js';
+import { live } from '../../lib/live.js';
 import { errorMessage } from '../../lib/errors.js';
 import { notifyFailure, notifySuccess } from '../../lib/notify.js';
 import { WEBSITES_KEY } from './WebsitesPage.js';
@@ -124,10 +125,13 @@ function SiteLogs({ id }: { id: string }) {
   const { t } = useTranslation();
   const [kind, setKind] = useState<'access' | 'error'>('access');
   const [search, setSearch] = useState('');
+  const filtering = search.trim() !== '';
+  // Without a search the log is followed live (site-log channel); a search asks the API again.
+  const followed = useSiteLog(filtering ? null : id, kind);
   const logs = useQuery({
     queryKey: [...WEBSITES_KEY, 'logs', id, kind, search],
     queryFn: () => api.websiteLogs(id, kind, search.trim()),
-    refetchInterval: 5000,
+    enabled: filtering,
   });
   return (
     <Stack>
@@ -146,11 +150,19 @@ function SiteLogs({ id }: { id: string }) {
           value={search}
           onChange={(event) => setSearch(event.currentTarget.value)}
         />
-        <Button variant="default" loading={logs.isFetching} onClick={() => void logs.refetch()}>
-          {t('websites.refresh')}
-        </Button>
+        {filtering && (
+          <Button variant="default" loading={logs.isFetching} onClick={() => void logs.refetch()}>
+            {t('websites.refresh')}
+          </Button>
+        )}
       </Group>
-      {logs.isPending ? (
+      {!filtering ? (
+        <Card withBorder>
+          <Code block className="mono" data-testid="site-log">
+            {followed.length > 0 ? followed.join('\n') : t('websites.noLogLines')}
+          </Code>
+        </Card>
+      ) : logs.isPending ? (
         <Skeleton height={200} />
       ) : logs.isError ? (
         <ErrorState error={logs.error} onRetry={() => void logs.refetch()} />
@@ -166,6 +178,28 @@ function SiteLogs({ id }: { id: string }) {
       )}
     </Stack>
   );
+}
+
+/** A site's log followed on the live socket: the last 100 lines, then each new one. */
+function useSiteLog(id: string | null, kind: 'access' | 'error'): string[] {
+  const [state, setState] = useState<{ key: string; lines: string[] }>({ key: '', lines: [] });
+  const key = id ? `site-log:${id}:${kind}` : '';
+  useEffect(() => {
+    if (!id) return;
+    return live.listen(
+      key,
+      { type: 'subscribe', channel: 'site-log', id, kind },
+      { type: 'unsubscribe', channel: 'site-log', id, kind },
+      (message) => {
+        if (message.type !== 'update' || message.channel !== 'site-log') return;
+        setState((previous) => ({
+          key,
+          lines: [...(previous.key === key ? previous.lines : []), ...message.lines].slice(-1000),
+        }));
+      },
+    );
+  }, [id, kind, key]);
+  return state.key === key ? state.lines : [];
 }
 
 function SiteConfig({ id }: { id: string }) {
