@@ -52,6 +52,7 @@ test('first login with the printed credentials leads to the forced password chan
   await expect(page.getByRole('navigation', { name: 'Navigation' }).getByRole('link')).toHaveText([
     'Dashboard',
     'Websites',
+    'Databases',
     'Software',
     'Audit log',
     'Settings',
@@ -181,6 +182,7 @@ test('switches to Arabic: the page turns right-to-left, translated, and stays so
   await expect(page.getByRole('navigation', { name: 'التنقّل' }).getByRole('link')).toHaveText([
     'لوحة المعلومات',
     'المواقع',
+    'قواعد البيانات',
     'البرمجيات',
     'سجل التدقيق',
     'الإعدادات',
@@ -199,6 +201,7 @@ const PAGES = [
   { path: 'settings/tokens', heading: { en: 'Settings', ar: 'الإعدادات' } },
   { path: 'settings/security', heading: { en: 'Settings', ar: 'الإعدادات' } },
   { path: 'websites', heading: { en: 'Websites', ar: 'المواقع' } },
+  { path: 'databases', heading: { en: 'Databases', ar: 'قواعد البيانات' } },
   { path: 'software', heading: { en: 'Software', ar: 'البرمجيات' } },
   { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
 ] as const;

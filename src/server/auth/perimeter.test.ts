@@ -32,6 +32,7 @@ const PUBLIC = [
     'dashboard',
     'websites',
     'websites/:id',
+    'databases',
     'software',
     'audit',
     'settings',

@@ -16,6 +16,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import {
   IconChevronDown,
+  IconDatabase,
   IconGauge,
   IconListDetails,
   IconLogout,
@@ -42,6 +43,7 @@ const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 const DashboardPage = page(() => import('../features/dashboard/DashboardPage.js'), 'DashboardPage');
 const WebsitesPage = page(() => import('../features/websites/WebsitesPage.js'), 'WebsitesPage');
 const WebsitePage = page(() => import('../features/websites/WebsitePage.js'), 'WebsitePage');
+const DatabasesPage = page(() => import('../features/databases/DatabasesPage.js'), 'DatabasesPage');
 const SoftwarePage = page(() => import('../features/software/SoftwarePage.js'), 'SoftwarePage');
 const AuditPage = page(() => import('../features/audit/AuditPage.js'), 'AuditPage');
 const SettingsPage = page(() => import('../features/settings/SettingsPage.js'), 'SettingsPage');
@@ -51,6 +53,7 @@ const NotFoundPage = page(() => import('./NotFoundPage.js'), 'NotFoundPage');
 const NAVIGATION = [
   { path: 'dashboard', label: 'nav.dashboard', icon: IconGauge },
   { path: 'websites', label: 'nav.websites', icon: IconWorld },
+  { path: 'databases', label: 'nav.databases', icon: IconDatabase },
   { path: 'software', label: 'nav.software', icon: IconPackage },
   { path: 'audit', label: 'nav.audit', icon: IconListDetails },
   { path: 'settings', label: 'nav.settings', icon: IconSettings },
@@ -112,6 +115,7 @@ export function Shell({ me }: { me: Me }) {
             <Route path="dashboard" element={<DashboardPage />} />
             <Route path="websites" element={<WebsitesPage />} />
             <Route path="websites/:id" element={<WebsitePage />} />
+            <Route path="databases" element={<DatabasesPage />} />
             <Route path="software" element={<SoftwarePage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="settings" element={<SettingsPage />} />

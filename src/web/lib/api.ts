@@ -8,6 +8,12 @@ import type {
   sessionSchema,
 } from '../../contract/auth.js';
 import type { hostInfoSchema } from '../../contract/agent-ops.js';
+import type {
+  createDatabaseBodySchema,
+  createdDatabaseSchema,
+  databaseSchema,
+  DatabaseEngine,
+} from '../../contract/databases.js';
 import type { ErrorBody, ErrorCode } from '../../contract/errors.js';
 import type { securitySettingsPatchSchema, securitySettingsSchema } from '../../contract/settings.js';
 import type {
@@ -43,6 +49,10 @@ export type SoftwareList = z.infer<typeof softwareListSchema>;
 export type SoftwareLog = z.infer<typeof softwareLogSchema>;
 export type Task = z.infer<typeof taskSchema>;
 export type { ServiceAction, SoftwareStatus };
+export type Database = z.infer<typeof databaseSchema>;
+export type CreatedDatabase = z.infer<typeof createdDatabaseSchema>;
+export type CreateDatabaseBody = z.input<typeof createDatabaseBodySchema>;
+export type { DatabaseEngine };
 export type Website = z.infer<typeof websiteSchema>;
 export type WebsiteList = z.infer<typeof websiteListSchema>;
 export type WebsiteQuery = z.input<typeof websiteListQuerySchema>;
@@ -166,6 +176,19 @@ export const api = {
       'GET',
       `/websites/${encodeURIComponent(id)}/config`,
     ),
+  databases: (engine: DatabaseEngine) =>
+    request<{ databases: Database[] }>('GET', '/databases', undefined, { engine }),
+  /** The password comes back once, when Diwan generated it. */
+  createDatabase: (body: CreateDatabaseBody) => request<CreatedDatabase>('POST', '/databases', body),
+  /** Confirmed by naming the database again. */
+  deleteDatabase: (id: string, name: string) =>
+    request<unknown>('DELETE', `/databases/${encodeURIComponent(id)}`, undefined, { confirm: name }),
+  websiteLogs: (id: string, kind: 'access' | 'error', search: string) =>
+    request<{ file: string; lines: string[] }>('GET', `/websites/${encodeURIComponent(id)}/logs`, undefined, {
+      kind,
+      lines: 200,
+      ...(search ? { search } : {}),
+    }),
   softwareLogs: (name: string, lines = 200) =>
     request<SoftwareLog>('GET', `/software/${encodeURIComponent(name)}/logs`, undefined, { lines }),
 };

@@ -97,10 +97,12 @@ class LiveSocket {
   }
 }
 
-/** Which subscription a message belongs to: `dashboard`, or `task:<id>`. */
+/** Which subscription a message belongs to: `dashboard`, `task:<id>` or `site-log:<id>:<kind>`. */
 export function keyOf(message: LiveServerMessage): string | null {
   if (message.type === 'error') return message.id ? `task:${message.id}` : null;
-  return message.channel === 'task' ? `task:${message.id}` : message.channel;
+  if (message.channel === 'task') return `task:${message.id}`;
+  if (message.channel === 'site-log') return `site-log:${message.id}:${message.kind}`;
+  return message.channel;
 }
 
 export const live = new LiveSocket();

@@ -23,6 +23,8 @@ export function renderWithProviders(ui: ReactElement, route = '/entrance-0001'):
 export interface FakeCall {
   method: string;
   path: string;
+  /** The query string, `?kind=error&…` or ''. */
+  query: string;
   body: unknown;
   headers: Record<string, string>;
 }
@@ -35,9 +37,16 @@ export function fakeServer(routes: Record<string, (body: unknown) => [number, un
   const calls: FakeCall[] = [];
   vi.stubGlobal('fetch', async (url: string, init: RequestInit = {}) => {
     const method = init.method ?? 'GET';
-    const path = new URL(url, 'http://localhost').pathname.replace('/api/v1', '');
+    const parsed = new URL(url, 'http://localhost');
+    const path = parsed.pathname.replace('/api/v1', '');
     const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
-    calls.push({ method, path, body, headers: (init.headers ?? {}) as Record<string, string> });
+    calls.push({
+      method,
+      path,
+      query: parsed.search,
+      body,
+      headers: (init.headers ?? {}) as Record<string, string>,
+    });
     const handler = routes[`${method} ${path}`];
     const [status, payload] = handler ? handler(body) : [404, undefined];
     return new Response(payload === undefined ? 'Not Found\n' : JSON.stringify(payload), {

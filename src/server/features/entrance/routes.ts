@@ -10,6 +10,7 @@ const CLIENT_ROUTES = [
   'dashboard',
   'websites',
   'websites/:id',
+  'databases',
   'software',
   'audit',
   'settings',

@@ -5,21 +5,24 @@ import {
   Code,
   Group,
   Modal,
+  SegmentedControl,
   Skeleton,
   Stack,
   Switch,
   Tabs,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { ErrorState } from '../../app/ErrorState.js';
 import { usePageTitle } from '../../app/page-title.js';
 import { api, type Website } from '../../lib/api.js';
+import { live } from '../../lib/live.js';
 import { errorMessage } from '../../lib/errors.js';
 import { notifyFailure, notifySuccess } from '../../lib/notify.js';
 import { WEBSITES_KEY } from './WebsitesPage.js';
@@ -43,6 +46,7 @@ export function WebsitePage() {
         <Tabs.List>
           <Tabs.Tab value="domains">{t('websites.domains')}</Tabs.Tab>
           <Tabs.Tab value="settings">{t('websites.settings')}</Tabs.Tab>
+          <Tabs.Tab value="logs">{t('websites.logs')}</Tabs.Tab>
           <Tabs.Tab value="config">{t('websites.config')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="domains" pt="md">
@@ -58,6 +62,9 @@ export function WebsitePage() {
         </Tabs.Panel>
         <Tabs.Panel value="settings" pt="md">
           <SiteSettings site={site.data} />
+        </Tabs.Panel>
+        <Tabs.Panel value="logs" pt="md">
+          <SiteLogs id={site.data.id} />
         </Tabs.Panel>
         <Tabs.Panel value="config" pt="md">
           <SiteConfig id={site.data.id} />
@@ -111,6 +118,88 @@ function SiteSettings({ site }: { site: Website }) {
       </Stack>
     </Card>
   );
+}
+
+/** The site's access or error log, newest last, filtered by a search; refreshed every 5 s. */
+function SiteLogs({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const [kind, setKind] = useState<'access' | 'error'>('access');
+  const [search, setSearch] = useState('');
+  const filtering = search.trim() !== '';
+  // Without a search the log is followed live (site-log channel); a search asks the API again.
+  const followed = useSiteLog(filtering ? null : id, kind);
+  const logs = useQuery({
+    queryKey: [...WEBSITES_KEY, 'logs', id, kind, search],
+    queryFn: () => api.websiteLogs(id, kind, search.trim()),
+    enabled: filtering,
+  });
+  return (
+    <Stack>
+      <Group align="flex-end">
+        <SegmentedControl
+          aria-label={t('websites.logKind')}
+          value={kind}
+          onChange={(value) => setKind(value === 'error' ? 'error' : 'access')}
+          data={[
+            { value: 'access', label: t('websites.accessLogs') },
+            { value: 'error', label: t('websites.errorLogs') },
+          ]}
+        />
+        <TextInput
+          label={t('websites.logSearch')}
+          value={search}
+          onChange={(event) => setSearch(event.currentTarget.value)}
+        />
+        {filtering && (
+          <Button variant="default" loading={logs.isFetching} onClick={() => void logs.refetch()}>
+            {t('websites.refresh')}
+          </Button>
+        )}
+      </Group>
+      {!filtering ? (
+        <Card withBorder>
+          <Code block className="mono" data-testid="site-log">
+            {followed.length > 0 ? followed.join('\n') : t('websites.noLogLines')}
+          </Code>
+        </Card>
+      ) : logs.isPending ? (
+        <Skeleton height={200} />
+      ) : logs.isError ? (
+        <ErrorState error={logs.error} onRetry={() => void logs.refetch()} />
+      ) : (
+        <Card withBorder>
+          <Text size="sm" c="dimmed" className="mono" mb="xs">
+            {logs.data.file}
+          </Text>
+          <Code block className="mono">
+            {logs.data.lines.length > 0 ? logs.data.lines.join('\n') : t('websites.noLogLines')}
+          </Code>
+        </Card>
+      )}
+    </Stack>
+  );
+}
+
+/** A site's log followed on the live socket: the last 100 lines, then each new one. */
+function useSiteLog(id: string | null, kind: 'access' | 'error'): string[] {
+  const [state, setState] = useState<{ key: string; lines: string[] }>({ key: '', lines: [] });
+  const key = id ? `site-log:${id}:${kind}` : '';
+  useEffect(() => {
+    if (!id) return;
+    return live.listen(
+      key,
+      { type: 'subscribe', channel: 'site-log', id, kind },
+      { type: 'unsubscribe', channel: 'site-log', id, kind },
+      (message) => {
+        if (message.type !== 'update' || message.channel !== 'site-log') return;
+        setState((previous) => ({
+          key,
+          lines: [...(previous.key === key ? previous.lines : []), ...message.lines].slice(-1000),
+        }));
+      },
+    );
+  }, [id, kind, key]);
+  return state.key === key ? state.lines : [];
 }
 
 function SiteConfig({ id }: { id: string }) {
