@@ -25,6 +25,16 @@ const SITE = {
   updatedAt: '2026-11-30T09:00:00Z',
 };
 
+async function openSitePage(): Promise<void> {
+  renderWithProviders(
+    <Routes>
+      <Route path="/websites/:id" element={<WebsitePage />} />
+    </Routes>,
+    '/websites/s1',
+  );
+  expect(await screen.findByRole('heading', { name: 'example.com' })).toBeTruthy();
+}
+
 describe('WebsitePage', () => {
   it('follows the log live, and asks the API when filtering by a search', async () => {
     vi.stubGlobal('WebSocket', FakeSocket);
@@ -35,13 +45,7 @@ describe('WebsitePage', () => {
         { file: '/var/log/nginx/example.com.error.log', lines: ['open() failed'] },
       ],
     });
-    renderWithProviders(
-      <Routes>
-        <Route path="/websites/:id" element={<WebsitePage />} />
-      </Routes>,
-      '/websites/s1',
-    );
-    expect(await screen.findByRole('heading', { name: 'example.com' })).toBeTruthy();
+    await openSitePage();
     const user = userEvent.setup();
     await user.click(screen.getByRole('tab', { name: 'Logs' }));
     await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(1));
@@ -59,5 +63,26 @@ describe('WebsitePage', () => {
       calls.filter((call) => call.path === '/websites/s1/logs').map((call) => call.query);
     expect(logQueries().at(-1)).toContain('kind=error');
     expect(logQueries().at(-1)).toContain('search=open');
+  });
+
+  it('edits the domains and the settings, each saved as one change', async () => {
+    const calls = fakeServer({
+      'GET /websites/s1': () => [200, SITE],
+      'PATCH /websites/s1': (body) => [200, { ...SITE, ...(body as object), taskId: 't1', note: null }],
+    });
+    await openSitePage();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Remove www.example.com' }));
+    await user.type(screen.getByRole('textbox', { name: 'Add a domain' }), 'Shop.Example.com{Enter}');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    const patches = () => calls.filter((call) => call.method === 'PATCH').map((call) => call.body);
+    await vi.waitFor(() => expect(patches()).toEqual([{ domains: ['example.com', 'shop.example.com'] }]));
+
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    await user.click(screen.getByRole('switch', { name: 'Compress responses (gzip)' }));
+    await user.click(screen.getByRole('radio', { name: 'WordPress' }));
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await vi.waitFor(() => expect(patches()).toHaveLength(2));
+    expect(patches()[1]).toEqual({ options: { ...SITE.options, gzip: false, rewrite: 'wordpress' } });
   });
 });

@@ -50,15 +50,7 @@ export function WebsitePage() {
           <Tabs.Tab value="config">{t('websites.config')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="domains" pt="md">
-          <Card withBorder>
-            <Stack gap={4}>
-              {site.data.domains.map((domain) => (
-                <Text key={domain} className="mono">
-                  {domain}
-                </Text>
-              ))}
-            </Stack>
-          </Card>
+          <SiteDomains site={site.data} />
         </Tabs.Panel>
         <Tabs.Panel value="settings" pt="md">
           <SiteSettings site={site.data} />
@@ -74,6 +66,77 @@ export function WebsitePage() {
   );
 }
 
+/** Saves a change of the site (a task on the server: the answer comes once nginx serves it). */
+function useSiteUpdate(site: Website, done: string) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (patch: Parameters<typeof api.updateWebsite>[1]) => api.updateWebsite(site.id, patch),
+    onSuccess: (updated) => {
+      client.setQueryData([...WEBSITES_KEY, 'one', site.id], updated);
+      void client.invalidateQueries({ queryKey: WEBSITES_KEY });
+      notifySuccess(done);
+    },
+    onError: (error) => notifyFailure(errorMessage(t, error)),
+  });
+}
+
+/** The site's names: the first is the primary; add and remove, then save as one change. */
+function SiteDomains({ site }: { site: Website }) {
+  const { t } = useTranslation();
+  const [domains, setDomains] = useState(site.domains);
+  const [draft, setDraft] = useState('');
+  const save = useSiteUpdate(site, t('websites.domainsSaved'));
+  const unchanged = domains.join(' ') === site.domains.join(' ');
+  const add = () => {
+    const name = draft.trim().toLowerCase();
+    if (name !== '' && !domains.includes(name)) setDomains([...domains, name]);
+    setDraft('');
+  };
+  return (
+    <Card withBorder>
+      <Stack>
+        {domains.map((domain, index) => (
+          <Group key={domain} justify="space-between">
+            <Text className="mono">
+              {domain}
+              {index === 0 ? ` · ${t('websites.primary')}` : ''}
+            </Text>
+            <Button
+              variant="subtle"
+              color="red"
+              size="xs"
+              disabled={domains.length === 1}
+              aria-label={t('websites.removeDomain', { domain })}
+              onClick={() => setDomains(domains.filter((other) => other !== domain))}
+            >
+              {t('websites.remove')}
+            </Button>
+          </Group>
+        ))}
+        <Group align="flex-end">
+          <TextInput
+            label={t('websites.addDomain')}
+            value={draft}
+            onChange={(event) => setDraft(event.currentTarget.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter') add();
+            }}
+          />
+          <Button variant="default" onClick={add} disabled={draft.trim() === ''}>
+            {t('websites.add')}
+          </Button>
+        </Group>
+        <Group>
+          <Button disabled={unchanged} loading={save.isPending} onClick={() => save.mutate({ domains })}>
+            {t('websites.save')}
+          </Button>
+        </Group>
+      </Stack>
+    </Card>
+  );
+}
+
 function SiteSettings({ site }: { site: Website }) {
   const { t } = useTranslation();
   const client = useQueryClient();
@@ -86,14 +149,18 @@ function SiteSettings({ site }: { site: Website }) {
     },
     onError: (error) => notifyFailure(errorMessage(t, error)),
   });
+  const [options, setOptions] = useState(site.options);
+  const saveOptions = useSiteUpdate(site, t('websites.settingsSaved'));
+  const optionsChanged =
+    options.gzip !== site.options.gzip ||
+    options.accessLog !== site.options.accessLog ||
+    options.rewrite !== site.options.rewrite;
   const facts = [
     [t('websites.type'), t(`websites.types.${site.type}`)],
     ...(site.root ? [[t('websites.root'), site.root]] : []),
     ...(site.phpVersion ? [[t('websites.phpVersion'), site.phpVersion]] : []),
     ...(site.upstream ? [[t('websites.upstream'), site.upstream]] : []),
     ...(site.redirect ? [[t('websites.redirectTo'), `${site.redirect.code} → ${site.redirect.to}`]] : []),
-    [t('websites.gzip'), site.options.gzip ? t('websites.yes') : t('websites.no')],
-    [t('websites.accessLog'), site.options.accessLog ? t('websites.yes') : t('websites.no')],
   ];
   return (
     <Card withBorder>
@@ -105,6 +172,34 @@ function SiteSettings({ site }: { site: Website }) {
           disabled={update.isPending}
           onChange={(event) => update.mutate(event.currentTarget.checked)}
         />
+        <Switch
+          label={t('websites.gzip')}
+          checked={options.gzip}
+          onChange={(event) => setOptions({ ...options, gzip: event.currentTarget.checked })}
+        />
+        <Switch
+          label={t('websites.accessLog')}
+          checked={options.accessLog}
+          onChange={(event) => setOptions({ ...options, accessLog: event.currentTarget.checked })}
+        />
+        <SegmentedControl
+          aria-label={t('websites.rewrite')}
+          value={options.rewrite}
+          onChange={(value) => setOptions({ ...options, rewrite: value as typeof options.rewrite })}
+          data={(['none', 'wordpress', 'laravel', 'spa'] as const).map((value) => ({
+            value,
+            label: t(`websites.rewrites.${value}`),
+          }))}
+        />
+        <Group>
+          <Button
+            disabled={!optionsChanged}
+            loading={saveOptions.isPending}
+            onClick={() => saveOptions.mutate({ options })}
+          >
+            {t('websites.save')}
+          </Button>
+        </Group>
         {facts.map(([label, value]) => (
           <Group key={label} gap="xs">
             <Text fw={600} size="sm">
