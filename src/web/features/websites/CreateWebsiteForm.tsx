@@ -1,3 +1,4 @@
+import { AccessRules } from './SiteAdvanced.js';
 import {
   Alert,
   Button,
@@ -154,22 +155,7 @@ export function CreateWebsiteForm({ onCreated }: { onCreated: (site: Website) =>
             data={REWRITES.map((value) => ({ value, label: t(`websites.rewrites.${value}`) }))}
           />
         )}
-        <Group grow align="flex-start">
-          <TagsInput
-            label={t('websites.allow')}
-            value={allow}
-            onChange={setAllow}
-            splitChars={[',', ' ']}
-            acceptValueOnBlur
-          />
-          <TagsInput
-            label={t('websites.deny')}
-            value={deny}
-            onChange={setDeny}
-            splitChars={[',', ' ']}
-            acceptValueOnBlur
-          />
-        </Group>
+        <AccessRules allow={allow} deny={deny} onAllow={setAllow} onDeny={setDeny} />
         {fieldError('options') && (
           <Alert color="red" role="alert">
             {fieldError('options')}

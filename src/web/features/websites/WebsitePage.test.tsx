@@ -85,4 +85,42 @@ describe('WebsitePage', () => {
     await vi.waitFor(() => expect(patches()).toHaveLength(2));
     expect(patches()[1]).toEqual({ options: { ...SITE.options, gzip: false, rewrite: 'wordpress' } });
   });
+
+  it('saves access rules, limits, a login and a snippet as one change', async () => {
+    const calls = fakeServer({
+      'GET /websites/s1': () => [200, SITE],
+      'PATCH /websites/s1': (body) => [200, { ...SITE, ...(body as object), taskId: 't1', note: null }],
+    });
+    await openSitePage();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    await user.type(screen.getByRole('textbox', { name: 'Requests per second from one address' }), '10');
+    await user.click(screen.getByRole('switch', { name: 'Ask for a login' }));
+    const path = screen.getByRole('textbox', { name: 'Path to protect (/ for the whole site)' });
+    await user.clear(path);
+    await user.type(path, '/private');
+    await user.type(screen.getByRole('textbox', { name: 'Username' }), 'ana');
+    await user.type(screen.getByLabelText('Password'), 'open-sesame-42');
+    await user.click(screen.getByRole('button', { name: 'Add' }));
+    expect(screen.getByRole('button', { name: 'Remove ana' })).toBeTruthy();
+    await user.type(
+      screen.getByRole('textbox', { name: 'nginx directives (administrators)' }),
+      'client_max_body_size 8m;',
+    );
+    await user.click(screen.getByRole('button', { name: 'Save access and limits' }));
+    const patch = () => calls.find((call) => call.method === 'PATCH')?.body;
+    await vi.waitFor(() => expect(patch()).toBeDefined());
+    expect(patch()).toEqual({
+      options: {
+        ...SITE.options,
+        rateLimit: { perSecond: 10, burst: 0 },
+        passwordProtection: {
+          path: '/private',
+          realm: 'Restricted',
+          users: [{ username: 'ana', password: 'open-sesame-42' }],
+        },
+        snippet: 'client_max_body_size 8m;',
+      },
+    });
+  });
 });

@@ -25,6 +25,7 @@ import { api, type Website } from '../../lib/api.js';
 import { live } from '../../lib/live.js';
 import { errorMessage } from '../../lib/errors.js';
 import { notifyFailure, notifySuccess } from '../../lib/notify.js';
+import { SiteAdvanced } from './SiteAdvanced.js';
 import { WEBSITES_KEY } from './WebsitesPage.js';
 
 export function WebsitePage() {
@@ -53,7 +54,10 @@ export function WebsitePage() {
           <SiteDomains site={site.data} />
         </Tabs.Panel>
         <Tabs.Panel value="settings" pt="md">
-          <SiteSettings site={site.data} />
+          <Stack>
+            <SiteSettings site={site.data} />
+            <AdvancedSettings site={site.data} />
+          </Stack>
         </Tabs.Panel>
         <Tabs.Panel value="logs" pt="md">
           <SiteLogs id={site.data.id} />
@@ -135,6 +139,12 @@ function SiteDomains({ site }: { site: Website }) {
       </Stack>
     </Card>
   );
+}
+
+function AdvancedSettings({ site }: { site: Website }) {
+  const { t } = useTranslation();
+  const save = useSiteUpdate(site, t('websites.advancedSaved'));
+  return <SiteAdvanced site={site} saving={save.isPending} onSave={(options) => save.mutate({ options })} />;
 }
 
 function SiteSettings({ site }: { site: Website }) {
