@@ -213,10 +213,15 @@ describe('production topology: root agent, unprivileged web tier', () => {
     expect(await callAgent(env.DIWAN_AGENT_SOCKET!, { session: 'dws_stolen-or-made-up' })).toMatchObject({
       error: { code: 'DIWAN_E_UNAUTHORIZED' },
     });
-    const audit = await fetch(`${web.base}/api/v1/audit?action=agent.software.status`, {
-      headers: { cookie },
-    });
-    const entries = ((await audit.json()) as { entries: { outcome: string; actorType: string }[] }).entries;
+    // The agent writes its audit rows after answering: wait for both (a few seconds at most).
+    let entries: { outcome: string; actorType: string }[] = [];
+    for (let attempt = 0; attempt < 50 && entries.length < 2; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      const audit = await fetch(`${web.base}/api/v1/audit?action=agent.software.status`, {
+        headers: { cookie },
+      });
+      entries = ((await audit.json()) as { entries: typeof entries }).entries;
+    }
     expect(entries).toHaveLength(2);
     expect(entries.every((entry) => entry.outcome === 'denied' && entry.actorType === 'anonymous')).toBe(
       true,
