@@ -10,8 +10,7 @@ import { createSoftwareOps } from './ops/software/handlers.js';
 import { createPackageManager } from './system/packages.js';
 import { createServiceManager } from './system/services.js';
 import { createHostSampler } from './system/host-sampler.js';
-import { createNginx, createPhpFpm } from './system/web-servers.js';
-import { createWebsitesOps } from './ops/websites/handlers.js';
+import { createHostWebsitesOps } from './ops/websites/handlers.js';
 import { createDatabaseOps } from './ops/databases/handlers.js';
 import { createRedisOps } from './ops/redis/handlers.js';
 import { createMariaDbServer, defaultMariaDbOptions, type MariaDbOptions } from './ops/databases/mariadb.js';
@@ -48,11 +47,7 @@ export function createAgent(
   if (config.env !== 'test') software.warm();
   const sampler = createHostSampler();
   const serviceManager = createServiceManager();
-  const websites = createWebsitesOps({
-    layout: config.websites,
-    nginx: createNginx(config.websites, serviceManager),
-    phpFpm: createPhpFpm(config.websites, serviceManager),
-  });
+  const websites = createHostWebsitesOps(config.websites, serviceManager);
   websites
     .recover()
     .then((files) => {

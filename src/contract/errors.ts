@@ -56,3 +56,11 @@ export class DiwanError extends Error {
     };
   }
 }
+
+/** The error answers a route declares in its OpenAPI schema: one body shape for every status. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof errorBodySchema> {
+  return Object.fromEntries(statuses.map((status) => [status, errorBodySchema])) as Record<
+    S,
+    typeof errorBodySchema
+  >;
+}

@@ -4,18 +4,11 @@
  * reload, and prints each log line, so the test can kill it right there.
  */
 import { agentOps, type AgentEvent } from '../../src/contract/agent-ops.js';
-import { createWebsitesOps } from '../../src/agent/ops/websites/handlers.js';
-import { createServiceManager } from '../../src/agent/system/services.js';
-import { createNginx, createPhpFpm } from '../../src/agent/system/web-servers.js';
+import { createHostWebsitesOps } from '../../src/agent/ops/websites/handlers.js';
 import type { WebsitesConfig } from '../../src/server/config/types.js';
 
 const layout = JSON.parse(process.argv[2]!) as WebsitesConfig;
-const services = createServiceManager();
-const ops = createWebsitesOps({
-  layout,
-  nginx: createNginx(layout, services),
-  phpFpm: createPhpFpm(layout, services),
-});
+const ops = createHostWebsitesOps(layout);
 await ops.apply(agentOps['websites.apply'].input.parse({ site: JSON.parse(process.argv[3]!) }), {
   actor: 'test',
   signal: new AbortController().signal,

@@ -11,9 +11,7 @@ import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
 import type { WebsitesConfig } from '../../src/server/config/types.js';
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
 import { startPrivateWebServers, type PrivateWebServers } from '../support/web-servers.js';
-import { createWebsitesOps } from '../../src/agent/ops/websites/handlers.js';
-import { createServiceManager } from '../../src/agent/system/services.js';
-import { createNginx, createPhpFpm } from '../../src/agent/system/web-servers.js';
+import { createHostWebsitesOps } from '../../src/agent/ops/websites/handlers.js';
 import { freePort } from '../support/cli.js';
 
 /**
@@ -419,12 +417,7 @@ describe('websites on the real nginx and php-fpm', () => {
     expect(await visit(name)).toMatchObject({ status: 200, body: 'before the crash\n' });
 
     // The agent starts again: the file goes back, nginx reloads, the site is as it was.
-    const services = createServiceManager();
-    const ops = createWebsitesOps({
-      layout,
-      nginx: createNginx(layout, services),
-      phpFpm: createPhpFpm(layout, services),
-    });
+    const ops = createHostWebsitesOps(layout);
     expect(await ops.recover()).toContain(file);
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(existsSync(`${layout.diwanDir}/journal.json`)).toBe(false);

@@ -8,9 +8,7 @@ import {
   siteTypes,
   type SiteRecord,
 } from '../../contract/websites.js';
-import { createWebsitesOps } from '../../agent/ops/websites/handlers.js';
-import { createServiceManager } from '../../agent/system/services.js';
-import { createNginx, createPhpFpm } from '../../agent/system/web-servers.js';
+import { createHostWebsitesOps } from '../../agent/ops/websites/handlers.js';
 import type { Config } from '../../server/config/types.js';
 import { hashSitePasswords } from '../../server/features/websites/passwords.js';
 import { createWebsiteStore, type WebsiteStore } from '../../server/features/websites/store.js';
@@ -22,12 +20,7 @@ import { CliError, consoleAudit, print, withPanel } from '../panel.js';
  * as through the API; output of nginx and PHP-FPM is printed as it comes.
  */
 function hostOps(config: Config) {
-  const services = createServiceManager();
-  const ops = createWebsitesOps({
-    layout: config.websites,
-    nginx: createNginx(config.websites, services),
-    phpFpm: createPhpFpm(config.websites, services),
-  });
+  const ops = createHostWebsitesOps(config.websites);
   const context = {
     actor: 'console',
     signal: new AbortController().signal,

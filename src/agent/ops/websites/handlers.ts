@@ -11,7 +11,8 @@ import { run } from '../../system/exec.js';
 import { runAction } from '../../system/host-command.js';
 import { MAX_LOG_LINES, readLogSince, readLogTail } from '../../system/log-tail.js';
 import { Mutex } from '../../system/mutex.js';
-import type { Nginx, PhpFpm } from '../../system/web-servers.js';
+import { createServiceManager, type ServiceManager } from '../../system/services.js';
+import { createNginx, createPhpFpm, type Nginx, type PhpFpm } from '../../system/web-servers.js';
 import {
   checkPath,
   phpStateOf,
@@ -593,4 +594,16 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   };
 
   return { apply, remove: removeSite, files, drift, recover, logs, logFollow };
+}
+
+/** The websites operations on this host's nginx and PHP-FPM: the agent's, and `diwan site`'s. */
+export function createHostWebsitesOps(
+  layout: WebsitesConfig,
+  services: ServiceManager = createServiceManager(),
+) {
+  return createWebsitesOps({
+    layout,
+    nginx: createNginx(layout, services),
+    phpFpm: createPhpFpm(layout, services),
+  });
 }

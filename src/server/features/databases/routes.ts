@@ -15,19 +15,12 @@ import {
   updateDatabaseBodySchema,
   updateDatabaseUserBodySchema,
 } from '../../../contract/databases.js';
-import { errorBodySchema } from '../../../contract/errors.js';
+import { errorResponses } from '../../../contract/errors.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import type { DatabaseService } from './service.js';
 
 /** What a route that reaches a database server through the agent may answer besides success. */
-export const failures = {
-  400: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  502: errorBodySchema,
-  503: errorBodySchema,
-};
+export const failures = errorResponses(400, 403, 404, 409, 502, 503);
 const userWithPassword = databaseUserSchema.extend({ password: z.string().optional() });
 
 /** Databases and their users on the host's MariaDB and PostgreSQL; every change is audited. */

@@ -3,12 +3,12 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { idParamsSchema, okSchema } from '../../../contract/auth.js';
 import { exportFileSchema, importBodySchema, uploadSchema } from '../../../contract/databases.js';
-import { DiwanError, errorBodySchema } from '../../../contract/errors.js';
+import { DiwanError, errorBodySchema, errorResponses } from '../../../contract/errors.js';
 import { taskSchema } from '../../../contract/tasks.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import type { DatabaseTransfers } from './transfers.js';
 
-const failures = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema };
+const failures = errorResponses(400, 403, 404, 409);
 const exportParams = z.object({ id: z.uuid(), file: z.string().max(80) });
 const DUMP_TYPES = ['application/octet-stream', 'application/gzip', 'application/sql'];
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DiwanError, errorBodySchema } from '../../../contract/errors.js';
+import { DiwanError, errorResponses } from '../../../contract/errors.js';
 import {
   serviceActions,
   softwareActionBodySchema,
@@ -26,13 +26,7 @@ function versionFor(name: SoftwareName, version: string | undefined): { version?
     throw new DiwanError('DIWAN_E_VALIDATION', `version: ${name} is not offered by version`, 'version');
   return { version };
 }
-const failures = {
-  400: errorBodySchema,
-  403: errorBodySchema,
-  409: errorBodySchema,
-  502: errorBodySchema,
-  503: errorBodySchema,
-};
+const failures = errorResponses(400, 403, 409, 502, 503);
 
 /**
  * The Software center: the catalog's status from the agent; install and uninstall as tasks (one

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { DiwanError, errorBodySchema } from '../../../contract/errors.js';
+import { DiwanError, errorBodySchema, errorResponses } from '../../../contract/errors.js';
 import {
   siteDriftSchema,
   websiteLogQuerySchema,
@@ -24,14 +24,7 @@ import { hashSitePasswords } from './passwords.js';
 import type { WebsiteStore } from './store.js';
 
 const idParams = z.object({ id: z.uuid() });
-const failures = {
-  400: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  502: errorBodySchema,
-  503: errorBodySchema,
-};
+const failures = errorResponses(400, 403, 404, 409, 502, 503);
 const changed = websiteSchema.extend({
   /** The task that made the change: its log holds nginx's and PHP-FPM's own words. */
   taskId: z.string(),
