@@ -41,6 +41,11 @@ export interface RunOptions {
   /** Per stream; going past it kills the child. */
   maxOutputBytes?: number;
   cwd?: string;
+  /**
+   * Run as this user and group instead of the agent's (PostgreSQL's tools as `postgres`, for its
+   * `peer` authentication). The working directory is then `/` unless `cwd` says otherwise.
+   */
+  user?: { uid: number; gid: number };
   /** Added to the fixed environment (PATH cannot be changed). */
   env?: Record<string, string>;
   /** Complete lines as they arrive, for live task logs. */
@@ -149,7 +154,14 @@ function spawnAndCollect(
     }
     // detached: the child leads its own process group, so a timeout also reaches its children
     // (a shell script's `sleep` would otherwise keep our pipes open after the script is killed).
-    const child = spawn(file, args, { shell: false, detached: true, env, cwd: options.cwd, stdio: 'pipe' });
+    const child = spawn(file, args, {
+      shell: false,
+      detached: true,
+      env,
+      cwd: options.cwd ?? (options.user ? '/' : undefined),
+      stdio: 'pipe',
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+    });
 
     let failure: { reason: ExecFailureReason; cause?: unknown } | null = null;
     let settled = false;

@@ -8,6 +8,7 @@ import type { WebsitesConfig } from '../../../server/config/types.js';
 import type { Handler, OpContext } from '../../dispatch.js';
 import { readForUpdate, restore, writeAtomic } from '../../system/atomic-write.js';
 import { run } from '../../system/exec.js';
+import { lookupOsUser, type OsUser } from '../../system/os-users.js';
 import { runAction } from '../../system/host-command.js';
 import { MAX_LOG_LINES, readLogSince, readLogTail } from '../../system/log-tail.js';
 import { Mutex } from '../../system/mutex.js';
@@ -84,19 +85,6 @@ function verdictOn(site: SiteRecord, answer: Answer, freshRoot: boolean): string
       return answer.location === expected ? null : `sent Location ${answer.location}, not ${expected}`;
     }
   }
-}
-
-interface PasswdEntry {
-  uid: number;
-  gid: number;
-}
-
-async function passwdEntry(name: string): Promise<PasswdEntry | null> {
-  for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
-    const [user, , uid, gid] = line.split(':');
-    if (user === name) return { uid: Number(uid), gid: Number(gid) };
-  }
-  return null;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -233,9 +221,9 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return found;
   }
 
-  async function ensureSiteUser(site: SiteRecord, root: string, undo: Undo): Promise<PasswdEntry> {
+  async function ensureSiteUser(site: SiteRecord, root: string, undo: Undo): Promise<OsUser> {
     const name = siteUserOf(site.id);
-    const known = await passwdEntry(name);
+    const known = await lookupOsUser(name);
     if (known) return known;
     await runAction(run, `useradd ${name}`, 'useradd', [
       '--system',
@@ -251,7 +239,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     undo.add(`remove user ${name}`, async () => {
       await runAction(run, `userdel ${name}`, 'userdel', ['--', name]);
     });
-    const made = await passwdEntry(name);
+    const made = await lookupOsUser(name);
     if (!made) throw new DiwanError('DIWAN_E_HOST_COMMAND', `useradd made no user ${name}`);
     return made;
   }
@@ -261,7 +249,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   async function ensureRoot(
     site: SiteRecord,
     root: string,
-    owner: PasswdEntry | null,
+    owner: OsUser | null,
     undo: Undo,
   ): Promise<boolean> {
     let created = false;
@@ -286,14 +274,14 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     }
     if (owner) {
       // The site's user owns its files; nginx reads them through the group; other sites cannot.
-      const nginxUser = await passwdEntry(layout.nginxUser);
+      const nginxUser = await lookupOsUser(layout.nginxUser);
       await chown(root, owner.uid, nginxUser?.gid ?? owner.gid);
       await chmod(root, 0o750);
     }
     return created;
   }
 
-  async function ensurePhpState(site: SiteRecord, owner: PasswdEntry, undo: Undo): Promise<void> {
+  async function ensurePhpState(site: SiteRecord, owner: OsUser, undo: Undo): Promise<void> {
     const state = phpStateOf(layout, site.id);
     if (await exists(state)) return;
     for (const dir of [state, `${state}/tmp`, `${state}/sessions`]) {
@@ -428,7 +416,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         await transact(context, async (undo, reloads) => {
           step(context, 'Write the configuration');
           await ensureBase(undo);
-          let owner: PasswdEntry | null = null;
+          let owner: OsUser | null = null;
           if (site.spec.type === 'php') {
             owner = await ensureSiteUser(site, root!, undo);
             await ensurePhpState(site, owner, undo);
@@ -455,7 +443,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           if (site.spec.options.passwordProtection) {
             await mkdir(`${layout.diwanDir}/htpasswd`, { recursive: true });
             await chmod(`${layout.diwanDir}/htpasswd`, 0o755);
-            const nginxGroup = (await passwdEntry(layout.nginxUser))?.gid ?? 0;
+            const nginxGroup = (await lookupOsUser(layout.nginxUser))?.gid ?? 0;
             await write(htpasswd, renderHtpasswd(site), undo, { mode: 0o640, uid: 0, gid: nginxGroup });
           } else {
             await remove(htpasswd, undo);
@@ -508,7 +496,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         });
         // Past this point the site is gone from nginx; what follows only tidies up.
         const user = siteUserOf(site.id);
-        if (await passwdEntry(user)) await runAction(run, `userdel ${user}`, 'userdel', ['--', user]);
+        if (await lookupOsUser(user)) await runAction(run, `userdel ${user}`, 'userdel', ['--', user]);
         await rm(phpStateOf(layout, site.id), { recursive: true, force: true });
         const removedFiles = !keepFiles && root !== null && root.startsWith(`${layout.webRoot}/`);
         if (removedFiles) {
