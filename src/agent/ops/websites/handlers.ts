@@ -116,15 +116,25 @@ const DEFAULT_INDEX = (domain: string) =>
   `<!doctype html>\n<html><head><meta charset="utf-8"><title>${domain}</title></head>\n` +
   `<body><h1>${domain}</h1><p>This site is ready. Upload its files to replace this page.</p></body></html>\n`;
 
+/** What a change makes besides files: a folder (removed whole) or a site's Linux user. */
+type Made = { kind: 'dir'; path: string } | { kind: 'user'; name: string };
+
+interface Journal {
+  pid: number;
+  files: { path: string; previous: string | null }[];
+  made?: Made[];
+}
+
 /**
  * A change to the host that can be undone: each step registers how to put things back, and on any
  * failure the steps are undone in reverse order. Files are also journaled on disk before they
- * change (path and previous bytes), so that an agent killed midway puts them back when it starts
- * again (`recover`): the change fully happens or fully rolls back, even across a crash.
+ * change (path and previous bytes), and folders and users before they are made, so that an agent
+ * killed midway puts everything back when it starts again (`recover`): the change fully happens or
+ * fully rolls back, even across a crash.
  */
 class Undo {
   private readonly steps: { what: string; undo: () => Promise<void> }[] = [];
-  private readonly journal: { path: string; previous: string | null }[] = [];
+  private readonly journal: Journal = { pid: process.pid, files: [], made: [] };
   constructor(private readonly journalPath: string) {}
 
   add(what: string, undo: () => Promise<void>): void {
@@ -133,10 +143,19 @@ class Undo {
 
   /** Call before a file changes: its previous bytes reach the disk first. */
   async beforeFileChange(path: string, previous: Buffer | null): Promise<void> {
-    if (this.journal.some((entry) => entry.path === path)) return;
-    this.journal.push({ path, previous: previous === null ? null : previous.toString('base64') });
-    const body = { pid: process.pid, files: this.journal };
-    await writeAtomic(this.journalPath, JSON.stringify(body), {
+    if (this.journal.files.some((entry) => entry.path === path)) return;
+    this.journal.files.push({ path, previous: previous === null ? null : previous.toString('base64') });
+    await this.persist();
+  }
+
+  /** Call before making a folder that did not exist, or a user: the intent reaches the disk first. */
+  async beforeMaking(made: Made): Promise<void> {
+    this.journal.made!.push(made);
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    await writeAtomic(this.journalPath, JSON.stringify(this.journal), {
       expectedVersion: undefined,
       keepPrevious: false,
       mode: 0o600,
@@ -225,6 +244,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     const name = siteUserOf(site.id);
     const known = await lookupOsUser(name);
     if (known) return known;
+    await undo.beforeMaking({ kind: 'user', name });
     await runAction(run, `useradd ${name}`, 'useradd', [
       '--system',
       '--user-group',
@@ -260,6 +280,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         first = parent;
         parent = parent.slice(0, parent.lastIndexOf('/'));
       }
+      await undo.beforeMaking({ kind: 'dir', path: first });
       await mkdir(root, { recursive: true });
       undo.add(`remove ${first}`, () => rm(first, { recursive: true, force: true }));
       // Modes set outright: the process's umask (077 for the agent) must not decide what nginx reads.
@@ -284,6 +305,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   async function ensurePhpState(site: SiteRecord, owner: OsUser, undo: Undo): Promise<void> {
     const state = phpStateOf(layout, site.id);
     if (await exists(state)) return;
+    await undo.beforeMaking({ kind: 'dir', path: state });
     for (const dir of [state, `${state}/tmp`, `${state}/sessions`]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await chown(dir, owner.uid, owner.gid);
@@ -369,9 +391,9 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   async function recover(): Promise<string[]> {
     return lock.runExclusive(
       async () => {
-        let journal: { pid: number; files: { path: string; previous: string | null }[] };
+        let journal: Journal;
         try {
-          journal = JSON.parse(await readFile(journalPath, 'utf8')) as typeof journal;
+          journal = JSON.parse(await readFile(journalPath, 'utf8')) as Journal;
         } catch {
           return [];
         }
@@ -389,8 +411,24 @@ export function createWebsitesOps(deps: WebsitesDeps) {
             .map((entry) => entry.path.slice(layout.phpDir.length + 1).split('/')[0]!),
         );
         for (const version of versions) await deps.phpFpm.reload(version);
+        // Once the servers no longer use them (the files that named them are back as they were). Only
+        // what a change can make is removed: folders under the web root or PHP's state, site users.
+        const removable = (made: Made) =>
+          made.kind === 'dir'
+            ? [layout.webRoot, layout.phpStateDir].some((top) => made.path.startsWith(`${top}/`)) &&
+              !made.path.split('/').includes('..')
+            : /^diwan-site-[0-9a-f]{1,12}$/.test(made.name);
+        const made = (journal.made ?? []).filter(removable);
+        for (const thing of [...made].reverse()) {
+          if (thing.kind === 'dir') await rm(thing.path, { recursive: true, force: true });
+          else if (await lookupOsUser(thing.name))
+            await runAction(run, `userdel ${thing.name}`, 'userdel', ['--', thing.name]);
+        }
         await rm(journalPath, { force: true });
-        return entries.map((entry) => entry.path);
+        return [
+          ...entries.map((entry) => entry.path),
+          ...made.map((thing) => (thing.kind === 'dir' ? thing.path : `user ${thing.name}`)),
+        ];
       },
       undefined,
       'recovering an unfinished website change',
