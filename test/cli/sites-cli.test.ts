@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiwan } from '../support/cli.js';
-import { lockHostService } from '../support/host-lock.js';
+import { HOST_LOCK_TIMEOUT_MS, lockHostService } from '../support/host-lock.js';
 import { visitNginx } from '../support/web-servers.js';
 
 /**
@@ -42,7 +42,7 @@ beforeAll(async () => {
   hadDir = existsSync('/etc/nginx/diwan');
   execFileSync('chmod', ['0755', webRoot]);
   expect((await runDiwan(['migrate', 'up'], env)).code).toBe(0);
-});
+}, HOST_LOCK_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
   try {

@@ -16,7 +16,10 @@ import { uniqueName } from './servers.js';
  * connections, so a private cluster (initdb's defaults, Debian's pg_hba) runs for this file, on its
  * own socket directory and port; the host's PostgreSQL and its files are not touched.
  */
-const bin = join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().at(-1)!, 'bin');
+const newest = readdirSync('/usr/lib/postgresql')
+  .sort((a, b) => Number(a) - Number(b))
+  .at(-1)!;
+const bin = join('/usr/lib/postgresql', newest, 'bin');
 const dir = mkdtempSync('/tmp/dwtest-pg-');
 const data = join(dir, 'data');
 const sockets = join(dir, 'run');

@@ -36,10 +36,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const server = await new Promise<E2eServer>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`diwan serve did not print its login:\n${output}`)),
-      30_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`diwan serve did not print its login:\n${output}`));
+    }, 30_000);
     const check = () => {
       const url = /Log in at\s+(http\S+)/.exec(output)?.[1];
       const username = /Username\s+(\S+)/.exec(output)?.[1];

@@ -94,7 +94,8 @@ export async function run(
 ): Promise<RunResult> {
   // Caller mistakes (relative paths, NUL bytes, PATH overrides) are bugs, not host failures: they
   // reject with a TypeError rather than an ExecError.
-  const env = buildEnv(options.env);
+  // Another user's process gets no HOME of root's (files it would read there, or fail to).
+  const env = buildEnv({ ...(options.user ? { HOME: '/' } : {}), ...options.env });
   for (const arg of args) {
     if (typeof arg !== 'string' || arg.includes('\0'))
       throw new TypeError('argv entries must be strings without NUL');

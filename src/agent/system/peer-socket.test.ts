@@ -50,6 +50,30 @@ describe('connections opened as another OS user', () => {
     }
   });
 
+  it('kills a connector that does not answer in time, and says so', async () => {
+    await expect(connectAs(join(dir, 'open.sock'), nobody, { timeoutMs: 1 })).rejects.toThrow(
+      /cannot connect to .* as nobody: no connection after 1 ms/,
+    );
+  });
+
+  it('connects as the agent itself when there is no such user', async () => {
+    const stream = new PeerStream(async () => null);
+    await new Promise((resolve) => stream.connect(join(dir, 'open.sock')).once('connect', resolve));
+    stream.write('ping\n');
+    expect(String(await new Promise((resolve) => stream.once('data', resolve)))).toBe('ping\n');
+    stream.destroy();
+  });
+
+  it('a stream destroyed while connecting never connects', async () => {
+    const stream = new PeerStream(async () => nobody);
+    let connected = false;
+    stream.once('connect', () => (connected = true));
+    stream.connect(join(dir, 'open.sock'));
+    stream.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(connected).toBe(false);
+  });
+
   it('reports a missing socket with its code, as a driver would', async () => {
     await expect(connectAs(join(dir, 'none.sock'), nobody)).rejects.toMatchObject({ code: 'ENOENT' });
   });

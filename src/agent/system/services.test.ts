@@ -11,7 +11,7 @@ import { recordingRunner } from './recording-runner.js';
 import { SystemdServices } from './services-systemd.js';
 import { SysvServices } from './services-sysv.js';
 import { createServiceManager, type ServiceManager } from './services.js';
-import { lockHostService } from '../../../test/support/host-lock.js';
+import { HOST_LOCK_TIMEOUT_MS, lockHostService } from '../../../test/support/host-lock.js';
 
 // Against the real init system: nginx and cron are stopped, started, restarted, reloaded, enabled
 // and disabled for real, and left as they were found. scripts/provision-host.sh installs both;
@@ -112,11 +112,11 @@ describe('services on this host', () => {
         enabled: (await services.enabledAtBoot([unit])).get(unit)!,
       });
     }
-  });
+  }, HOST_LOCK_TIMEOUT_MS + 60_000);
 
   afterAll(async () => {
-    for (const [unit, state] of before) await putBack(unit, state.running, state.links, state.enabled);
     try {
+      for (const [unit, state] of before) await putBack(unit, state.running, state.links, state.enabled);
       for (const [unit, state] of before) {
         expect(running[unit]!(), `${unit} running as before`).toBe(state.running);
         expect(bootLinks(unit), `${unit} boot links as before`).toEqual(state.links);

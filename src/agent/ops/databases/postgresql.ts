@@ -24,17 +24,15 @@ export interface PostgresOptions {
 
 export const defaultPostgresOptions: PostgresOptions = { socketDir: '/var/run/postgresql', user: 'postgres' };
 
-/** Who the agent connects and runs PostgreSQL's tools as, or null for itself (not root, or asked). */
-export function postgresOsUser(options: PostgresOptions): (() => Promise<OsUser>) | null {
+/**
+ * Who the agent connects and runs PostgreSQL's tools as: the OS user (resolving to null when the
+ * host has no such user), or null for the agent itself (not root, or `osUser: null`).
+ */
+export function postgresOsUser(options: PostgresOptions): (() => Promise<OsUser | null>) | null {
   const name = options.osUser === undefined ? options.user : options.osUser;
   if (name === null || process.getuid?.() !== 0) return null;
-  let found: Promise<OsUser> | null = null;
-  return () =>
-    (found ??= lookupOsUser(name).then((user) => {
-      if (user) return user;
-      found = null;
-      throw Object.assign(new Error(`there is no OS user ${name}`), { code: 'ENOENT' });
-    }));
+  let found: Promise<OsUser | null> | null = null;
+  return () => (found ??= lookupOsUser(name));
 }
 
 const LABEL = 'PostgreSQL';
@@ -57,10 +55,12 @@ export function createPostgresServer(options: PostgresOptions = defaultPostgresO
     port: options.port ?? 5432,
     user: options.user,
     database,
+    connectionTimeoutMillis: 15_000,
     ...(osUser ? { stream: () => new PeerStream(osUser) } : {}),
   });
   function db(): Pool {
-    pool ??= new (pg().Pool)({ ...base('postgres'), max: 2 });
+    // Each new connection starts a connector process (peer-socket.ts): idle ones are kept a minute.
+    pool ??= new (pg().Pool)({ ...base('postgres'), max: 2, idleTimeoutMillis: 60_000 });
     return pool;
   }
   // escapeIdentifier and escapeLiteral are pure; any client object has them.
