@@ -59,7 +59,8 @@ afterAll(async () => {
   }
 });
 
-describe('diwan site on the host nginx', () => {
+// Each step is a `diwan` process (tsx compiles on start): slow on a busy 2-core machine.
+describe('diwan site on the host nginx', { timeout: 60_000 }, () => {
   it('creates a static site that nginx serves on port 80, lists it, and deletes it with its files', async () => {
     const name = `cli.${run}.test`;
     const created = await site(['create', '--type', 'static', '--domain', name, '--domain', `www.${name}`]);
