@@ -260,9 +260,12 @@ const PAGES = [
   { path: 'software', heading: { en: 'Software', ar: 'البرمجيات' } },
   { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
 ] as const;
+// axe on every page takes a few seconds each, many more on a busy machine.
+const PAGE_LOOP_TIMEOUT_MS = 20_000 * PAGES.length;
 
 for (const lang of ['ar', 'en'] as const) {
   test(`every page in ${lang === 'ar' ? 'Arabic' : 'English'}: accessible, and a screenshot`, async () => {
+    test.setTimeout(PAGE_LOOP_TIMEOUT_MS);
     if (lang === 'en') {
       await page.getByRole('button', { name: 'اللغة' }).click();
       await page.getByRole('menuitem', { name: 'English' }).click();
@@ -279,6 +282,7 @@ for (const lang of ['ar', 'en'] as const) {
 }
 
 test('the dark theme, which follows the OS, is accessible too', async ({ browser }) => {
+  test.setTimeout(PAGE_LOOP_TIMEOUT_MS);
   const dark = await browser.newContext({ colorScheme: 'dark', storageState: await context.storageState() });
   const darkPage = await dark.newPage();
   for (const { path, heading } of PAGES) {
