@@ -4,6 +4,7 @@
  *   footprint  RSS after idling (60 s by default)                         target ≤ 80 MB
  *   overhead   requests/s of /healthz ÷ a bare Fastify hello-world's      target ≥ 0.8
  * Usage: npx tsx scripts/bench/foundation.ts [--idle SECONDS] [--duration SECONDS] [--runs N]
+ * The web tier starts with the node flags of deploy/systemd/diwan.service's ExecStart, as in production.
  * Bounded: every server it starts listens on 127.0.0.1 and is stopped before it exits.
  *
  * On this 2-core VM a load generator and a server sharing both cores gave ratios that moved by ±15 %
@@ -13,7 +14,7 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,14 @@ const { server: serverCore } = pinToCore();
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const diwanBin = join(root, 'bin', 'diwan.js');
 const reference = join(root, 'scripts', 'bench', 'reference', 'hello-fastify.mjs');
+// The web tier starts as its systemd unit starts it, node's flags included.
+const unit = readFileSync(join(root, 'deploy', 'systemd', 'diwan.service'), 'utf8');
+const execStart = /^ExecStart=\S+\/node((?: --\S+)*) \/opt\/diwan\/bin\/diwan\.js serve$/m.exec(unit);
+if (!execStart)
+  throw new Error(
+    'deploy/systemd/diwan.service: no ExecStart line of the form "node [--flag…] …/diwan.js serve"',
+  );
+const nodeFlags = execStart[1]!.split(' ').filter(Boolean);
 
 console.log('building dist/ (what production runs) …');
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
@@ -52,7 +61,10 @@ for (let i = 0; i < 400 && !existsSync(join(dataDir, 'agent.sock')); i += 1) {
 async function startDiwan() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/readyz`;
-  return { port, ...(await startAndWait([diwanBin, 'serve'], diwanEnv(port), url, serverCore)) };
+  return {
+    port,
+    ...(await startAndWait([...nodeFlags, diwanBin, 'serve'], diwanEnv(port), url, serverCore)),
+  };
 }
 async function startReference() {
   const port = await freePort();
@@ -111,6 +123,7 @@ const rpsRatio = median(rounds.map((r) => r.diwan / r.reference));
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 console.log(`
+web tier started as deploy/systemd/diwan.service does: node ${[...nodeFlags, 'bin/diwan.js', 'serve'].join(' ')}
 start-up to /readyz 200 (median of ${runs}): diwan ${fmt(startup / 1000)} s, bare fastify ${fmt(referenceStartup / 1000)} s, ratio ${fmt(startup / referenceStartup)}  → ${verdict(startup <= 1500)} (≤ 1.5 s)
 RSS after ${idleSeconds} s idle: diwan web tier ${fmt(diwanRss, 1)} MB (median of ${diwanRssAll.map((r) => fmt(r, 1)).join(', ')}; agent ${fmt(agentRss, 1)} MB), bare fastify ${fmt(referenceRss, 1)} MB, ratio ${fmt(diwanRss / referenceRss)}  → ${verdict(diwanRss <= 80)} (≤ 80 MB)
 /healthz requests/s (median of 3 alternating rounds): diwan ${fmt(diwanRps, 0)}, bare fastify ${fmt(referenceRps, 0)}, ratio ${fmt(rpsRatio)}  → ${verdict(rpsRatio >= 0.8)} (≥ 0.8)`);

@@ -1,7 +1,5 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { createAgent } from '../../agent/agent.js';
-import { startAgentServer } from '../../agent/rpc-server.js';
 import { openPanelDb } from '../../server/db/connection.js';
 import { createLogger } from '../../server/logger.js';
 import { version } from '../../server/version.js';
@@ -14,6 +12,12 @@ export function agentCommand(): Command {
     .action(async (options: { group?: string }, command: Command) => {
       const config = acceptedConfigOrReport(command);
       if (!config) return;
+      // Loaded here, not at the top: every command shares one entry, and `diwan serve` (the
+      // unprivileged web tier) must not hold the agent's code.
+      const [{ createAgent }, { startAgentServer }] = await Promise.all([
+        import('../../agent/agent.js'),
+        import('../../agent/rpc-server.js'),
+      ]);
       const logger = createLogger(config);
       const panelDb = openPanelDb(config.database);
       const agent = createAgent(config, { panelDb, logger });

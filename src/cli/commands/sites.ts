@@ -8,7 +8,6 @@ import {
   siteTypes,
   type SiteRecord,
 } from '../../contract/websites.js';
-import { createHostWebsitesOps } from '../../agent/ops/websites/handlers.js';
 import type { Config } from '../../server/config/types.js';
 import { hashSitePasswords } from '../../server/features/websites/passwords.js';
 import { createWebsiteStore, type WebsiteStore } from '../../server/features/websites/store.js';
@@ -19,7 +18,9 @@ import { CliError, consoleAudit, print, withPanel } from '../panel.js';
  * `diwan agent` runs). The same contract checks the input and the same operations change the host
  * as through the API; output of nginx and PHP-FPM is printed as it comes.
  */
-function hostOps(config: Config) {
+async function hostOps(config: Config) {
+  // The agent's code, loaded only by the commands that change the host (see agent.ts).
+  const { createHostWebsitesOps } = await import('../../agent/ops/websites/handlers.js');
   const ops = createHostWebsitesOps(config.websites);
   const context = {
     actor: 'console',
@@ -139,7 +140,7 @@ export function siteCommand(): Command {
           const id = randomUUID();
           await store.insert(id, spec, siteRoot(config.websites.webRoot, spec), null);
           try {
-            const { note } = await hostOps(config).apply({ id, spec, enabled: true });
+            const { note } = await (await hostOps(config)).apply({ id, spec, enabled: true });
             await consoleAudit(services, 'website.create', spec.domains[0]!);
             print([`Site ${id} (${spec.type}) serves ${spec.domains.join(', ')}.`, ...(note ? [note] : [])]);
           } catch (error) {
@@ -159,7 +160,9 @@ export function siteCommand(): Command {
       withPanel(command, async (services, config, panelDb) => {
         const store = createWebsiteStore(panelDb.db, services.now);
         const found = await findSite(store, which);
-        const { removedFiles } = await hostOps(config).remove(
+        const { removedFiles } = await (
+          await hostOps(config)
+        ).remove(
           { id: found.website.id, spec: found.spec, enabled: found.website.enabled },
           !options.deleteFiles,
         );

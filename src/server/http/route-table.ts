@@ -5,6 +5,8 @@ export interface RouteEntry {
   url: string;
   public: boolean;
   websocket: boolean;
+  /** The response schemas by status, as declared (zod schemas from the contract). */
+  responses: Record<string, unknown>;
 }
 
 const tables = new WeakMap<object, RouteEntry[]>();
@@ -21,6 +23,7 @@ export function trackRoutes(app: FastifyInstance): void {
         url: route.url,
         public: route.config?.public === true,
         websocket: (route as { websocket?: boolean }).websocket === true,
+        responses: (route.schema?.response ?? {}) as Record<string, unknown>,
       });
     }
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { buildTestApp } from '../../../test/support/app.js';
 import { metaSchema, readinessSchema } from '../../contract/health.js';
-import { responseSerializerCompiler } from './serializer.js';
+import { routesOf } from './route-table.js';
+import { compileResponseSchema, responseSerializerCompiler } from './serializer.js';
 
 const accountSchema = z
   .object({
@@ -49,5 +51,19 @@ describe('response serialization', () => {
   it('refuses a response that breaks its contract outside production', () => {
     const { test } = serializers(accountSchema);
     expect(() => test({ id: 'u1', name: 'x', roles: ['root'], lastLogin: null })).toThrow();
+  });
+
+  it("compiles every route's response schemas (production compiles each on its first answer)", async () => {
+    const testApp = await buildTestApp();
+    try {
+      const schemas = new Set(routesOf(testApp.app).flatMap((route) => Object.values(route.responses)));
+      expect(schemas.size).toBeGreaterThan(30);
+      for (const schema of schemas) {
+        expect(schema).toBeInstanceOf(z.ZodType);
+        expect(typeof compileResponseSchema(schema as z.ZodType)).toBe('function');
+      }
+    } finally {
+      await testApp.close();
+    }
   });
 });

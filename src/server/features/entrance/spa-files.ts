@@ -23,7 +23,7 @@ const ASSET_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 export interface SpaAsset {
   type: string;
   body: Buffer;
-  /** Gzipped once at load for compressible types; null when not worth it. */
+  /** Gzipped once, with the first read, for compressible types; null when not worth it. */
   gzip: Buffer | null;
 }
 
@@ -34,24 +34,35 @@ export interface SpaFiles {
 }
 
 /**
- * The built SPA, read once into memory (a few hundred KB). Vite builds with a relative base
- * (`./assets/…`), so the same build serves any entrance: index.html gets the entrance written into its
- * asset URLs here, and chunks load each other relative to their own URL.
+ * The built SPA. Vite builds with a relative base (`./assets/…`), so the same build serves any
+ * entrance: index.html gets the entrance written into its asset URLs here, and chunks load each other
+ * relative to their own URL. index.html is read at load; each asset (1.3 MB in all, 1.7 MB with the
+ * gzipped copies) is read and gzipped on its first request and kept from then on, so a panel nobody
+ * has opened since it started holds none of them.
  */
 export function loadSpaFiles(dir: string): SpaFiles {
   const indexPath = join(dir, 'index.html');
   const template = existsSync(indexPath) ? readFileSync(indexPath, 'utf8') : null;
-  const assets = new Map<string, SpaAsset>();
   const assetsDir = join(dir, 'assets');
-  if (existsSync(assetsDir)) {
-    for (const name of readdirSync(assetsDir)) {
-      const type = CONTENT_TYPES[extname(name)];
-      if (!type || !ASSET_NAME.test(name)) continue;
-      const body = readFileSync(join(assetsDir, name));
-      const compressible = !type.startsWith('image/png') && !type.startsWith('font/');
-      assets.set(name, { type, body, gzip: compressible && body.length > 1024 ? gzipSync(body) : null });
+  const names = new Set(
+    existsSync(assetsDir)
+      ? readdirSync(assetsDir).filter((name) => CONTENT_TYPES[extname(name)] && ASSET_NAME.test(name))
+      : [],
+  );
+  const loaded = new Map<string, SpaAsset>();
+  const load = (name: string): SpaAsset | undefined => {
+    const type = CONTENT_TYPES[extname(name)]!;
+    let body: Buffer;
+    try {
+      body = readFileSync(join(assetsDir, name));
+    } catch {
+      return undefined; // gone since start-up (a build replaced it): the plain 404
     }
-  }
+    const compressible = !type.startsWith('image/png') && !type.startsWith('font/');
+    const asset = { type, body, gzip: compressible && body.length > 1024 ? gzipSync(body) : null };
+    loaded.set(name, asset);
+    return asset;
+  };
   return {
     index(entrance, lang) {
       if (template === null) return null;
@@ -63,6 +74,6 @@ export function loadSpaFiles(dir: string): SpaFiles {
           `<html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">`,
         );
     },
-    asset: (name) => assets.get(name),
+    asset: (name) => loaded.get(name) ?? (names.has(name) ? load(name) : undefined),
   };
 }
