@@ -1,4 +1,7 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import mysql from 'mysql2/promise';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { e2eServer } from './server-info.js';
 import { expectAccessible, screenshot, totpCode } from './support.js';
 
@@ -21,7 +24,51 @@ test.beforeAll(async ({ browser }) => {
 });
 test.afterAll(async () => {
   await context.close();
+  await dropRunDatabases();
 });
+
+// The e2e server's agent runs in process as root and works on this machine's own MariaDB: names are
+// this run's own, and whatever a failed run leaves is dropped at the end.
+const RUN = `e2e${Date.now().toString(36)}`;
+const DATABASE = `${RUN}_shop`;
+let databaseId = '';
+
+const mariaAdmin = () => mysql.createConnection({ socketPath: '/run/mysqld/mysqld.sock', user: 'root' });
+
+/** Databases and accounts on the server named like this run's. */
+async function runObjects(): Promise<{ databases: string[]; users: string[] }> {
+  const admin = await mariaAdmin();
+  try {
+    const [databases] = await admin.query<mysql.RowDataPacket[]>(
+      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?',
+      [`${RUN}%`],
+    );
+    const [users] = await admin.query<mysql.RowDataPacket[]>(
+      'SELECT User AS n, Host AS h FROM mysql.user WHERE User LIKE ?',
+      [`${RUN}%`],
+    );
+    return {
+      databases: databases.map((row) => String(row.n)),
+      users: users.map((row) => `${String(row.n)}@${String(row.h)}`),
+    };
+  } finally {
+    await admin.end();
+  }
+}
+
+async function dropRunDatabases(): Promise<void> {
+  const { databases, users } = await runObjects();
+  const admin = await mariaAdmin();
+  try {
+    for (const name of databases) await admin.query('DROP DATABASE IF EXISTS ??', [name]);
+    for (const account of users) {
+      const [user, host] = account.split('@') as [string, string];
+      await admin.query('DROP USER IF EXISTS ?@?', [user, host]);
+    }
+  } finally {
+    await admin.end();
+  }
+}
 
 async function logIn(username: string, password: string): Promise<void> {
   await page.getByLabel('Username').fill(username);
@@ -157,6 +204,74 @@ test("the Software center lists the catalog and shows a service's log lines", as
   await expect(dialog).toHaveCount(0);
 });
 
+test('databases: creates a MariaDB database with its user, reveals the password, exports it', async () => {
+  await page.getByRole('link', { name: 'Databases' }).click();
+  await expect(
+    page.getByRole('table', { name: 'MariaDB' }).or(page.getByText('No databases yet.')),
+  ).toBeVisible();
+  await page.getByRole('button', { name: 'New database' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New MariaDB database' });
+  await dialog.getByLabel(/^Name/).fill(DATABASE);
+  await expect(dialog.getByLabel(/^User/)).toHaveValue(DATABASE);
+  await expectAccessible(page, 'create database dialog');
+  await dialog.getByRole('button', { name: 'Create database' }).click();
+  const connection = page.getByTestId('database-connection');
+  await expect(connection).toContainText(`database  ${DATABASE}`);
+  const generated = /password {2}(\S+)/.exec((await connection.textContent()) ?? '')?.[1] ?? '';
+  expect(generated).toMatch(/^[A-Za-z0-9]{24}$/);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(connection).toHaveCount(0);
+
+  await page.getByRole('link', { name: DATABASE }).click();
+  await expect(page.getByRole('heading', { level: 1, name: DATABASE })).toBeVisible();
+  databaseId = new URL(page.url()).pathname.split('/').at(-1)!;
+  await page.getByRole('button', { name: `Reveal the password of ${DATABASE}` }).click();
+  const reveal = page.getByRole('dialog', { name: `Reveal the password of ${DATABASE}?` });
+  await expect(reveal).toContainText('recorded in the audit log');
+  await reveal.getByRole('button', { name: 'Reveal password' }).click();
+  await expect(reveal.getByTestId('revealed-password')).toHaveText(generated);
+  await expectAccessible(page, 'revealed password');
+  await page.keyboard.press('Escape');
+  await expect(reveal).toHaveCount(0);
+
+  // The revealed password is the user's own: it logs in and makes a table for the export to carry.
+  const own = await mysql.createConnection({
+    socketPath: '/run/mysqld/mysqld.sock',
+    user: DATABASE,
+    password: generated,
+    database: DATABASE,
+  });
+  await own.query('CREATE TABLE visits (id INT PRIMARY KEY, page VARCHAR(40))');
+  await own.query("INSERT INTO visits VALUES (1, 'ديوان')");
+  await own.end();
+
+  await page.getByRole('tab', { name: 'Import and export' }).click();
+  await expect(page.getByText('No exports yet.')).toBeVisible();
+  await page.getByRole('button', { name: 'Export now' }).click();
+  const task = page.getByTestId('task-log');
+  await expect(task.getByText('Done', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(task.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+  await expect(page.getByText(`${DATABASE} is exported: the file is ready to download.`)).toBeVisible();
+  const link = page.getByRole('link', { name: /^Download / });
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toMatch(new RegExp(`^${DATABASE}-\\d{13}\\.sql\\.gz$`));
+  const dump = gunzipSync(readFileSync(await download.path())).toString('utf8');
+  expect(dump).toContain('CREATE TABLE `visits`');
+  expect(dump).toContain("(1,'ديوان')");
+  await expectAccessible(page, 'database import and export');
+});
+
+test('databases: the Redis tab shows whether Redis runs, and its version', async () => {
+  await page.getByRole('link', { name: 'Databases' }).click();
+  await page.getByRole('tab', { name: 'Redis' }).click();
+  await expect(page).toHaveURL(/\?tab=redis$/);
+  await expect(page.getByTestId('redis-version')).toHaveText(/^\d+\.\d+\.\d+$/);
+  await expect(page.getByText('Running', { exact: true })).toBeVisible();
+  await expect(
+    page.getByRole('table', { name: 'Keys per database' }).or(page.getByText('No keys in any database.')),
+  ).toBeVisible();
+});
+
 test('the audit log shows those actions, and filters them', async () => {
   await page.getByRole('link', { name: 'Audit log' }).click();
   const table = page.getByRole('table', { name: 'Audit log' });
@@ -206,35 +321,66 @@ const PAGES = [
   { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
 ] as const;
 
+/** The pages, with the Redis tab and the page of the database made above. */
+const pages = () => [
+  ...PAGES.map((entry) => ({ ...entry, shot: entry.path.replace('/', '-') })),
+  {
+    path: 'databases?tab=redis',
+    heading: { en: 'Databases', ar: 'قواعد البيانات' },
+    shot: 'databases-redis',
+  },
+  ...(databaseId
+    ? [{ path: `databases/${databaseId}`, heading: { en: DATABASE, ar: DATABASE }, shot: 'database' }]
+    : []),
+];
+
 for (const lang of ['ar', 'en'] as const) {
   test(`every page in ${lang === 'ar' ? 'Arabic' : 'English'}: accessible, and a screenshot`, async () => {
+    // A dozen pages, each checked by axe and photographed whole: about 5 s a page on this machine.
+    test.setTimeout(180_000);
     if (lang === 'en') {
       await page.getByRole('button', { name: 'اللغة' }).click();
       await page.getByRole('menuitem', { name: 'English' }).click();
       await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     }
-    for (const { path, heading } of PAGES) {
+    for (const { path, heading, shot } of pages()) {
       await page.goto(`${server.loginUrl}/${path}`);
       await expect(page.getByRole('heading', { level: 1, name: heading[lang] })).toBeVisible();
       await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
       await expectAccessible(page, `${lang} ${path}`);
-      await screenshot(page, path.replace('/', '-'));
+      await screenshot(page, shot);
     }
   });
 }
 
 test('the dark theme, which follows the OS, is accessible too', async ({ browser }) => {
+  test.setTimeout(180_000);
   const dark = await browser.newContext({ colorScheme: 'dark', storageState: await context.storageState() });
   const darkPage = await dark.newPage();
-  for (const { path, heading } of PAGES) {
+  for (const { path, heading, shot } of pages()) {
     await darkPage.goto(`${server.loginUrl}/${path}`);
     await expect(darkPage.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
     await expect(darkPage.getByRole('heading', { level: 1, name: heading.en })).toBeVisible();
     await expect(darkPage.locator('[aria-busy="true"]')).toHaveCount(0);
     await expectAccessible(darkPage, `dark ${path}`);
-    await screenshot(darkPage, `dark-${path.replace('/', '-')}`);
+    await screenshot(darkPage, `dark-${shot}`);
   }
   await dark.close();
+});
+
+test('databases: deletes the database once its name is typed, and its user with it', async () => {
+  expect(databaseId).not.toBe('');
+  await page.goto(`${server.loginUrl}/databases/${databaseId}`);
+  await page.getByRole('button', { name: `Delete the database ${DATABASE}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Delete ${DATABASE}?` });
+  const confirm = dialog.getByRole('button', { name: 'Delete' });
+  await expect(confirm).toBeDisabled();
+  await dialog.getByLabel(`Type ${DATABASE} to confirm`).fill(DATABASE);
+  await confirm.click();
+  await expect(page.getByText(`The database ${DATABASE} is deleted.`)).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Databases' })).toBeVisible();
+  await expect(page.getByRole('link', { name: DATABASE })).toHaveCount(0);
+  expect(await runObjects()).toEqual({ databases: [], users: [] });
 });
 
 test('the login page in Arabic follows the browser before anyone logs in', async ({ browser }) => {

@@ -29,7 +29,7 @@ export function DatabasePage() {
           <Title order={1} className="mono">
             {data.name}
           </Title>
-          <Badge variant="light">{t(`databases.engines.${data.engine}`)}</Badge>
+          <Badge>{t(`databases.engines.${data.engine}`)}</Badge>
         </Group>
         <DeleteDatabase
           database={data}
@@ -69,12 +69,13 @@ export function DatabasePage() {
 function Facts({ database }: { database: DatabaseDetail }) {
   const { t, i18n } = useTranslation();
   const { live } = database;
-  const facts: [string, string][] = [
+  // Names and figures in the monospace font; the date as the language writes it (no bidi surprises).
+  const facts: [string, string, boolean?][] = [
     [t('databases.size'), live ? formatBytes(live.sizeBytes, i18n.language) : '—'],
     [t('databases.tables'), live?.tables === null || !live ? '—' : String(live.tables)],
     [t('databases.charset'), database.charset ?? '—'],
     [t('databases.collation'), database.collation ?? '—'],
-    [t('databases.createdAt'), formatDateTime(database.createdAt, i18n.language)],
+    [t('databases.createdAt'), formatDateTime(database.createdAt, i18n.language), false],
   ];
   return (
     <Card withBorder>
@@ -84,12 +85,12 @@ function Facts({ database }: { database: DatabaseDetail }) {
         </Text>
       )}
       <Group gap="xl">
-        {facts.map(([label, value]) => (
+        {facts.map(([label, value, mono = true]) => (
           <Stack key={label} gap={2}>
             <Text size="xs" c="dimmed">
               {label}
             </Text>
-            <Text fw={600} className="mono">
+            <Text fw={600} className={mono ? 'mono' : undefined}>
               {value}
             </Text>
           </Stack>

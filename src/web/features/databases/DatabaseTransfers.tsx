@@ -1,15 +1,4 @@
-import {
-  Anchor,
-  Button,
-  Card,
-  Group,
-  Input,
-  SegmentedControl,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-} from '@mantine/core';
+import { Button, Card, Group, Input, SegmentedControl, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -118,14 +107,16 @@ function Exports({ database, busy, onTask }: TransferProps) {
             <Table.Td>{formatDateTime(file.createdAt, i18n.language)}</Table.Td>
             <Table.Td>
               <Group gap="xs" wrap="nowrap" justify="flex-end">
-                <Anchor
+                <Button
+                  component="a"
                   href={api.databaseExportUrl(database.id, file.file)}
                   download
+                  size="xs"
+                  variant="default"
                   aria-label={t('databases.downloadNamed', { name: file.file })}
-                  size="sm"
                 >
                   {t('databases.download')}
-                </Anchor>
+                </Button>
                 <ConfirmButton
                   size="xs"
                   title={t('databases.deleteExportTitle')}

@@ -56,7 +56,7 @@ export function DatabaseUsers({ database }: { database: DatabaseDetail }) {
               <Table.Td>
                 <Group gap="xs">
                   <Text className="mono">{user.username}</Text>
-                  {user.owner && <Badge variant="light">{t('databases.owner')}</Badge>}
+                  {user.owner && <Badge>{t('databases.owner')}</Badge>}
                 </Group>
               </Table.Td>
               <Table.Td>
