@@ -34,6 +34,14 @@ const DATABASE = `${RUN}_shop`;
 let databaseId = '';
 
 const mariaAdmin = () => mysql.createConnection({ socketPath: '/run/mysqld/mysqld.sock', user: 'root' });
+/** The database's own user, with its password, as an application would connect. */
+const asOwner = (password: string) =>
+  mysql.createConnection({
+    socketPath: '/run/mysqld/mysqld.sock',
+    user: DATABASE,
+    password,
+    database: DATABASE,
+  });
 
 /** Databases and accounts on the server named like this run's. */
 async function runObjects(): Promise<{ databases: string[]; users: string[] }> {
@@ -204,7 +212,7 @@ test("the Software center lists the catalog and shows a service's log lines", as
   await expect(dialog).toHaveCount(0);
 });
 
-test('databases: creates a MariaDB database with its user, reveals the password, exports it', async () => {
+test('databases: creates a MariaDB database with its user, reveals the password, exports and imports it', async () => {
   await page.getByRole('link', { name: 'Databases' }).click();
   await expect(
     page.getByRole('table', { name: 'MariaDB' }).or(page.getByText('No databases yet.')),
@@ -235,12 +243,7 @@ test('databases: creates a MariaDB database with its user, reveals the password,
   await expect(reveal).toHaveCount(0);
 
   // The revealed password is the user's own: it logs in and makes a table for the export to carry.
-  const own = await mysql.createConnection({
-    socketPath: '/run/mysqld/mysqld.sock',
-    user: DATABASE,
-    password: generated,
-    database: DATABASE,
-  });
+  const own = await asOwner(generated);
   await own.query('CREATE TABLE visits (id INT PRIMARY KEY, page VARCHAR(40))');
   await own.query("INSERT INTO visits VALUES (1, 'ديوان')");
   await own.end();
@@ -259,6 +262,23 @@ test('databases: creates a MariaDB database with its user, reveals the password,
   expect(dump).toContain('CREATE TABLE `visits`');
   expect(dump).toContain("(1,'ديوان')");
   await expectAccessible(page, 'database import and export');
+
+  // The downloaded dump uploaded again through the page: the import puts the table back as it was.
+  const changed = await asOwner(generated);
+  await changed.query("INSERT INTO visits VALUES (2, 'after the export')");
+  await page.locator('.mantine-Card-root', { has: task }).getByRole('button', { name: 'Close' }).click();
+  await page.getByLabel(/^Dump file/).setInputFiles(await download.path());
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page
+    .getByRole('dialog', { name: `Import into ${DATABASE}?` })
+    .getByRole('button', { name: 'Import' })
+    .click();
+  await expect(page.getByTestId('task-log').getByText('Done', { exact: true })).toBeVisible({
+    timeout: 30_000,
+  });
+  const [rows] = await changed.query<mysql.RowDataPacket[]>('SELECT id, page FROM visits ORDER BY id');
+  await changed.end();
+  expect(rows).toEqual([{ id: 1, page: 'ديوان' }]);
 });
 
 test('databases: the Redis tab shows whether Redis runs, and its version', async () => {
@@ -270,6 +290,23 @@ test('databases: the Redis tab shows whether Redis runs, and its version', async
   await expect(
     page.getByRole('table', { name: 'Keys per database' }).or(page.getByText('No keys in any database.')),
   ).toBeVisible();
+});
+
+test('databases: the audit log records the creation, the reveal, the export and the import', async () => {
+  await page.goto(`${server.loginUrl}/audit`);
+  await page.getByLabel('Action').fill('database.');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const table = page.getByRole('table', { name: 'Audit log' });
+  for (const action of [
+    'Created a database',
+    'Revealed a database password',
+    'Exported a database',
+    'Uploaded a database dump',
+    'Imported a database',
+  ]) {
+    await expect(table.getByText(action, { exact: true })).toHaveCount(1);
+  }
+  await page.goto(`${server.loginUrl}/databases`);
 });
 
 test('the audit log shows those actions, and filters them', async () => {

@@ -54,6 +54,11 @@ function RunningTransfer({
   );
 }
 
+/** `<id>-<ms>.sql.gz` on the server downloads as `<name>-<ms>.sql.gz`: shown by that name. */
+function downloadName(database: DatabaseDetail, file: string): string {
+  return `${database.name}-${file.slice(database.id.length + 1)}`;
+}
+
 /** What both halves of the tab get: the database, whether a task runs, and how to start one. */
 interface TransferProps {
   database: DatabaseDetail;
@@ -102,7 +107,7 @@ function Exports({ database, busy, onTask }: TransferProps) {
         empty={{ title: t('databases.noExports') }}
         row={(file) => (
           <Table.Tr key={file.file}>
-            <Table.Td className="mono">{file.file}</Table.Td>
+            <Table.Td className="mono">{downloadName(database, file.file)}</Table.Td>
             <Table.Td>{formatBytes(file.sizeBytes, i18n.language)}</Table.Td>
             <Table.Td>{formatDateTime(file.createdAt, i18n.language)}</Table.Td>
             <Table.Td>
@@ -113,16 +118,16 @@ function Exports({ database, busy, onTask }: TransferProps) {
                   download
                   size="xs"
                   variant="default"
-                  aria-label={t('databases.downloadNamed', { name: file.file })}
+                  aria-label={t('databases.downloadNamed', { name: downloadName(database, file.file) })}
                 >
                   {t('databases.download')}
                 </Button>
                 <ConfirmButton
                   size="xs"
                   title={t('databases.deleteExportTitle')}
-                  message={t('databases.deleteExportMessage', { name: file.file })}
+                  message={t('databases.deleteExportMessage', { name: downloadName(database, file.file) })}
                   confirmLabel={t('databases.delete')}
-                  aria-label={t('databases.deleteExportNamed', { name: file.file })}
+                  aria-label={t('databases.deleteExportNamed', { name: downloadName(database, file.file) })}
                   onConfirm={() => remove.mutate(file.file)}
                 >
                   {t('databases.delete')}
