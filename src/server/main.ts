@@ -1,10 +1,20 @@
+import type { Config } from './config/types.js';
 import { ConfigRejected, acceptConfig, startServer } from './start.js';
+
+export interface ServeOptions {
+  configFile?: string;
+  /**
+   * Changes the accepted configuration before the server starts. Only the browser suite uses it, to
+   * point the websites module at a private nginx (test/e2e/serve.ts); `diwan serve` never does.
+   */
+  adjust?: (config: Config) => Config;
+}
 
 /**
  * `diwan serve`: start the web tier and stay up until SIGTERM or SIGINT, then shut down gracefully.
  * Exit codes: 0 after a clean shutdown, 1 when the configuration is rejected or start-up fails.
  */
-export async function serve(options: { configFile?: string } = {}): Promise<void> {
+export async function serve(options: ServeOptions = {}): Promise<void> {
   let accepted;
   try {
     accepted = acceptConfig(options);
@@ -14,7 +24,8 @@ export async function serve(options: { configFile?: string } = {}): Promise<void
     process.exitCode = 1;
     return;
   }
-  const { config, warnings } = accepted;
+  const { warnings } = accepted;
+  const config = options.adjust ? options.adjust(accepted.config) : accepted.config;
   const server = await startServer(config);
   for (const warning of warnings) server.logger.warn(warning);
   server.logger.info(

@@ -13,7 +13,8 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'diwan-cli-'));
 }
 
-describe('diwan command line', () => {
+// Each step is a `diwan` process (tsx compiles on start): slow on a busy 2-core machine.
+describe('diwan command line', { timeout: 60_000 }, () => {
   it('prints its version and its commands', async () => {
     expect((await runDiwan(['--version'])).stdout.trim()).toBe(packageVersion);
     const help = await runDiwan(['--help']);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiwan } from '../support/cli.js';
+import { HOST_LOCK_TIMEOUT_MS, lockHostService } from '../support/host-lock.js';
 import { visitNginx } from '../support/web-servers.js';
 
 /**
@@ -18,36 +19,48 @@ const webRoot = mkdtempSync(join(tmpdir(), 'diwan-sites-www-'));
 const env = { DIWAN_ENV: 'development', DIWAN_DATA_DIR: dataDir, DIWAN_WEB_ROOT: webRoot };
 const site = (args: string[]) => runDiwan(['site', ...args], env);
 
-const nginxRan = (() => {
+function nginxRuns(): boolean {
   try {
     process.kill(Number(readFileSync('/run/nginx.pid', 'utf8').trim()), 0);
     return true;
   } catch {
     return false;
   }
-})();
-const hadHook = existsSync('/etc/nginx/conf.d/diwan.conf');
-const hadDir = existsSync('/etc/nginx/diwan');
+}
+// What the test found, read once it holds the host's nginx (services.test stops and starts it).
+let unlock = () => {};
+let nginxRan = false;
+let hadHook = false;
+let hadDir = false;
 
 const visit = (host: string) => visitNginx(80, host);
 
 beforeAll(async () => {
+  unlock = await lockHostService('nginx');
+  nginxRan = nginxRuns();
+  hadHook = existsSync('/etc/nginx/conf.d/diwan.conf');
+  hadDir = existsSync('/etc/nginx/diwan');
   execFileSync('chmod', ['0755', webRoot]);
   expect((await runDiwan(['migrate', 'up'], env)).code).toBe(0);
-});
+}, HOST_LOCK_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
-  for (const name of [`cli.${run}.test`, `go.${run}.test`]) {
-    await site(['delete', name, '--delete-files', '--yes']);
+  try {
+    for (const name of [`cli.${run}.test`, `go.${run}.test`]) {
+      await site(['delete', name, '--delete-files', '--yes']);
+    }
+    if (!nginxRan) execFileSync('service', ['nginx', 'stop'], { stdio: 'ignore' });
+    if (!hadHook) rmSync('/etc/nginx/conf.d/diwan.conf', { force: true });
+    if (!hadDir) rmSync('/etc/nginx/diwan', { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(webRoot, { recursive: true, force: true });
+  } finally {
+    unlock();
   }
-  if (!nginxRan) execFileSync('service', ['nginx', 'stop'], { stdio: 'ignore' });
-  if (!hadHook) rmSync('/etc/nginx/conf.d/diwan.conf', { force: true });
-  if (!hadDir) rmSync('/etc/nginx/diwan', { recursive: true, force: true });
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(webRoot, { recursive: true, force: true });
 });
 
-describe('diwan site on the host nginx', () => {
+// Each step is a `diwan` process (tsx compiles on start): slow on a busy 2-core machine.
+describe('diwan site on the host nginx', { timeout: 60_000 }, () => {
   it('creates a static site that nginx serves on port 80, lists it, and deletes it with its files', async () => {
     const name = `cli.${run}.test`;
     const created = await site(['create', '--type', 'static', '--domain', name, '--domain', `www.${name}`]);

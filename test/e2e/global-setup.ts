@@ -11,7 +11,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Builds the SPA when stale, then starts Diwan as a user would (`diwan serve`, development, SQLite, a
- * fresh data dir) and reads the first-run credentials it prints. Returns the teardown.
+ * fresh data dir; its websites on a private nginx: test/e2e/serve.ts) and reads the first-run
+ * credentials it prints. Returns the teardown.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   // A missing browser is a failure, not a reason to skip: CI must not pass without these tests.
@@ -19,7 +20,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   await run('bash', ['scripts/lib/web-build.sh']);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'diwan-e2e-'));
-  const child = spawn(process.execPath, ['bin/diwan.js', 'serve'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/serve.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -35,17 +36,27 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const server = await new Promise<E2eServer>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`diwan serve did not print its login:\n${output}`)),
-      30_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`diwan serve did not print its login:\n${output}`));
+    }, 30_000);
     const check = () => {
       const url = /Log in at\s+(http\S+)/.exec(output)?.[1];
       const username = /Username\s+(\S+)/.exec(output)?.[1];
       const password = /Password\s+(\S+)/.exec(output)?.[1];
-      if (url && username && password) {
+      const web = /Private nginx on port (\d+), web root (\S+)/.exec(output);
+      if (url && username && password && web) {
         clearTimeout(timer);
-        resolve({ loginUrl: url, origin: new URL(url).origin, username, password, dataDir });
+        const [, nginxPort, webRoot] = web as unknown as [string, string, string];
+        resolve({
+          loginUrl: url,
+          origin: new URL(url).origin,
+          username,
+          password,
+          dataDir,
+          nginxPort: Number(nginxPort),
+          webRoot,
+        });
       }
     };
     child.stdout.on('data', check);

@@ -8,6 +8,10 @@ export interface E2eServer {
   username: string;
   password: string;
   dataDir: string;
+  /** The private nginx the server's websites module manages (test/e2e/serve.ts). */
+  nginxPort: number;
+  /** Where that nginx's sites keep their files. */
+  webRoot: string;
 }
 
 export const SERVER_FILE = fileURLToPath(new URL('../../test-results/e2e-server.json', import.meta.url));

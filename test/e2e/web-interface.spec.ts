@@ -1,7 +1,9 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import mysql from 'mysql2/promise';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { visitNginx } from '../support/web-servers.js';
 import { e2eServer } from './server-info.js';
 import { expectAccessible, screenshot, totpCode } from './support.js';
 
@@ -172,8 +174,6 @@ test('turns on 2FA with the QR code step, then logs in with a code', async () =>
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
 });
 
-// Creating a site would make this server's agent write to the host's /etc/nginx: only the empty
-// list and the refusals that come before any change (the component tests cover the rest).
 test('websites: the empty list, and the create dialog showing the server’s refusal on its field', async () => {
   await page.getByRole('link', { name: 'Websites' }).click();
   await expect(page.getByText('No websites yet.')).toBeVisible();
@@ -193,6 +193,60 @@ test('websites: the empty list, and the create dialog showing the server’s ref
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
   await expect(page.getByText('No websites yet.')).toBeVisible();
+});
+
+// The server's websites module manages a private nginx (test/e2e/serve.ts): real sites, real nginx.
+test('websites: creates a static site nginx serves, gives it a 404 page, follows its visits, takes it offline and deletes it', async () => {
+  const domain = `e2e-${Date.now().toString(36)}.test`;
+  const root = join(server.webRoot, domain);
+  const visit = (path = '/') => visitNginx(server.nginxPort, domain, path);
+
+  await page.getByRole('button', { name: 'New website' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New website' });
+  const domains = dialog.getByLabel(/^Domains/).first();
+  await domains.fill(domain);
+  await domains.press('Enter');
+  await dialog.getByRole('button', { name: 'Create website' }).click();
+  // 201 comes once nginx serves the site; the page of the new site follows.
+  await expect(page.getByRole('heading', { name: domain })).toBeVisible({ timeout: 30_000 });
+  expect((await visit()).status).toBe(200);
+  await expectAccessible(page, 'website page');
+  await screenshot(page, 'website');
+
+  writeFileSync(join(root, 'gone.html'), 'this page is not here\n', { mode: 0o644 });
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await page.getByRole('textbox', { name: 'Page for 404' }).fill('/gone.html');
+  await page.getByRole('button', { name: 'Save access and limits' }).click();
+  await expect(page.getByText('Saved: nginx serves the site with them')).toBeVisible({ timeout: 30_000 });
+  const missing = await visit('/no-such-page');
+  expect(missing).toMatchObject({ status: 404, body: 'this page is not here\n' });
+
+  await page.getByRole('tab', { name: 'Configuration' }).click();
+  await expect(page.getByText('error_page 404 /gone.html;')).toBeVisible();
+
+  await page.getByRole('tab', { name: 'Logs' }).click();
+  const log = page.getByTestId('site-log');
+  await expect(log).toContainText('GET /no-such-page');
+  await visit('/seen-live');
+  await expect(log).toContainText('GET /seen-live', { timeout: 15_000 });
+
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await page.getByRole('switch', { name: 'Online' }).click();
+  await expect(page.getByText('The website shows the maintenance page.')).toBeVisible({ timeout: 30_000 });
+  expect((await visit()).status).toBe(503);
+  await page.getByRole('switch', { name: 'Online' }).click();
+  await expect(page.getByText('The website is online.')).toBeVisible({ timeout: 30_000 });
+  expect((await visit()).status).toBe(200);
+
+  await page.getByRole('button', { name: 'Delete website' }).click();
+  const confirm = page.getByRole('dialog', { name: `Delete ${domain}?` });
+  await confirm.getByRole('checkbox', { name: /Keep the site's files/ }).uncheck();
+  await confirm.getByRole('button', { name: 'Delete website' }).click();
+  await expect(page.getByText(`${domain} is deleted.`)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText('No websites yet.')).toBeVisible();
+  expect(existsSync(root)).toBe(false);
+  // No site answers to the name any more: nginx's catch-all closes the connection.
+  await expect(visit()).rejects.toThrow();
 });
 
 test("the Software center lists the catalog and shows a service's log lines", async () => {
@@ -357,8 +411,10 @@ const PAGES = [
   { path: 'software', heading: { en: 'Software', ar: 'البرمجيات' } },
   { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
 ] as const;
+// axe on every page takes a few seconds each, many more on a busy machine.
+const PAGE_LOOP_TIMEOUT_MS = 20_000 * (PAGES.length + 2);
 
-/** The pages, with the Redis tab and the page of the database made above. */
+/** The pages, with the Redis tab and the page of the database made above (the + 2 above). */
 const pages = () => [
   ...PAGES.map((entry) => ({ ...entry, shot: entry.path.replace('/', '-') })),
   {
@@ -373,8 +429,7 @@ const pages = () => [
 
 for (const lang of ['ar', 'en'] as const) {
   test(`every page in ${lang === 'ar' ? 'Arabic' : 'English'}: accessible, and a screenshot`, async () => {
-    // A dozen pages, each checked by axe and photographed whole: about 5 s a page on this machine.
-    test.setTimeout(180_000);
+    test.setTimeout(PAGE_LOOP_TIMEOUT_MS);
     if (lang === 'en') {
       await page.getByRole('button', { name: 'اللغة' }).click();
       await page.getByRole('menuitem', { name: 'English' }).click();
@@ -391,7 +446,7 @@ for (const lang of ['ar', 'en'] as const) {
 }
 
 test('the dark theme, which follows the OS, is accessible too', async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(PAGE_LOOP_TIMEOUT_MS);
   const dark = await browser.newContext({ colorScheme: 'dark', storageState: await context.storageState() });
   const darkPage = await dark.newPage();
   for (const { path, heading, shot } of pages()) {

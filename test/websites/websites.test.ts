@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,6 +12,7 @@ import type { WebsitesConfig } from '../../src/server/config/types.js';
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
 import { startPrivateWebServers, type PrivateWebServers } from '../support/web-servers.js';
 import { createHostWebsitesOps } from '../../src/agent/ops/websites/handlers.js';
+import { phpStateOf, siteUserOf } from '../../src/agent/websites/render.js';
 import { freePort } from '../support/cli.js';
 
 /**
@@ -100,6 +101,42 @@ afterAll(async () => {
 async function create(body: Record<string, unknown>) {
   return testApp.app.inject({ method: 'POST', url: '/api/v1/websites', headers, payload: body });
 }
+
+/**
+ * Runs one website change in a process of its own (apply-child.ts) and kills it (SIGKILL) once
+ * `nginx -t` has passed and before any reload: every file written, nothing reloaded.
+ */
+async function applyAndKill(site: object): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./apply-child.ts', import.meta.url)),
+      JSON.stringify(layout),
+      JSON.stringify(site),
+    ],
+    {
+      env: { ...process.env, DIWAN_TEST_WEBSITES_PAUSE_MS: '60000' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('nginx -t: the configuration is valid')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the child ended first (${code}): ${out}`)));
+  });
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+}
+
+const osUserExists = (name: string) =>
+  readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .some((line) => line.startsWith(`${name}:`));
 
 describe('websites on the real nginx and php-fpm', () => {
   it('creates a static site that serves its first page, then the files put in its root', async () => {
@@ -388,30 +425,7 @@ describe('websites on the real nginx and php-fpm', () => {
     const before = readFileSync(file, 'utf8');
 
     // The change (disable: a maintenance page) is written and checked, then the agent dies.
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('./apply-child.ts', import.meta.url)),
-        JSON.stringify(layout),
-        JSON.stringify({ id: created.id, spec: { type: 'static', domains: [name] }, enabled: false }),
-      ],
-      {
-        env: { ...process.env, DIWAN_TEST_WEBSITES_PAUSE_MS: '60000' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('nginx -t: the configuration is valid')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`the child ended first (${code}): ${out}`)));
-    });
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await applyAndKill({ id: created.id, spec: { type: 'static', domains: [name] }, enabled: false });
     expect(readFileSync(file, 'utf8')).toContain('return 503');
     expect(existsSync(`${layout.diwanDir}/journal.json`)).toBe(true);
     expect(await visit(name)).toMatchObject({ status: 200, body: 'before the crash\n' });
@@ -426,6 +440,27 @@ describe('websites on the real nginx and php-fpm', () => {
       await testApp.app.inject({ method: 'GET', url: '/api/v1/websites/drift', headers })
     ).json();
     expect(drift.sites.find((site: { id: string }) => site.id === created.id).state).toBe('ok');
+  });
+
+  it('removes the user and folders of a new PHP site whose agent was killed midway', async () => {
+    const id = randomUUID();
+    const name = domain('crashphp');
+    const user = siteUserOf(id);
+    const root = join(layout.webRoot, name);
+    await applyAndKill({ id, spec: { type: 'php', domains: [name], phpVersion: '8.2' }, enabled: true });
+    expect(osUserExists(user)).toBe(true);
+    expect(existsSync(root)).toBe(true);
+    expect(existsSync(phpStateOf(layout, id))).toBe(true);
+    expect(existsSync(`${layout.diwanDir}/sites/${id}.conf`)).toBe(true);
+
+    const put = await createHostWebsitesOps(layout).recover();
+    expect(put).toEqual(expect.arrayContaining([root, phpStateOf(layout, id), `user ${user}`]));
+    expect(osUserExists(user)).toBe(false);
+    expect(existsSync(root)).toBe(false);
+    expect(existsSync(phpStateOf(layout, id))).toBe(false);
+    expect(existsSync(`${layout.diwanDir}/sites/${id}.conf`)).toBe(false);
+    expect(readdirSync(join(layout.phpDir, '8.2', 'fpm', 'pool.d')).some((f) => f.includes(id))).toBe(false);
+    expect(existsSync(`${layout.diwanDir}/journal.json`)).toBe(false);
   });
 
   it("reads a site's access and error logs, the newest last, with a search", async () => {

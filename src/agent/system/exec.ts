@@ -41,6 +41,11 @@ export interface RunOptions {
   /** Per stream; going past it kills the child. */
   maxOutputBytes?: number;
   cwd?: string;
+  /**
+   * Run as this user and group instead of the agent's (PostgreSQL's tools as `postgres`, for its
+   * `peer` authentication). The working directory is then `/` unless `cwd` says otherwise.
+   */
+  user?: { uid: number; gid: number };
   /** Added to the fixed environment (PATH cannot be changed). */
   env?: Record<string, string>;
   /** Complete lines as they arrive, for live task logs. */
@@ -89,7 +94,8 @@ export async function run(
 ): Promise<RunResult> {
   // Caller mistakes (relative paths, NUL bytes, PATH overrides) are bugs, not host failures: they
   // reject with a TypeError rather than an ExecError.
-  const env = buildEnv(options.env);
+  // Another user's process gets no HOME of root's (files it would read there, or fail to).
+  const env = buildEnv({ ...(options.user ? { HOME: '/' } : {}), ...options.env });
   for (const arg of args) {
     if (typeof arg !== 'string' || arg.includes('\0'))
       throw new TypeError('argv entries must be strings without NUL');
@@ -149,7 +155,14 @@ function spawnAndCollect(
     }
     // detached: the child leads its own process group, so a timeout also reaches its children
     // (a shell script's `sleep` would otherwise keep our pipes open after the script is killed).
-    const child = spawn(file, args, { shell: false, detached: true, env, cwd: options.cwd, stdio: 'pipe' });
+    const child = spawn(file, args, {
+      shell: false,
+      detached: true,
+      env,
+      cwd: options.cwd ?? (options.user ? '/' : undefined),
+      stdio: 'pipe',
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+    });
 
     let failure: { reason: ExecFailureReason; cause?: unknown } | null = null;
     let settled = false;

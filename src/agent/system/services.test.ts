@@ -11,6 +11,7 @@ import { recordingRunner } from './recording-runner.js';
 import { SystemdServices } from './services-systemd.js';
 import { SysvServices } from './services-sysv.js';
 import { createServiceManager, type ServiceManager } from './services.js';
+import { HOST_LOCK_TIMEOUT_MS, lockHostService } from '../../../test/support/host-lock.js';
 
 // Against the real init system: nginx and cron are stopped, started, restarted, reloaded, enabled
 // and disabled for real, and left as they were found. scripts/provision-host.sh installs both;
@@ -95,8 +96,11 @@ async function putBack(
 describe('services on this host', () => {
   const units = ['nginx', 'cron'] as const;
   const before = new Map<string, { running: boolean; links: string[]; enabled: boolean }>();
+  let unlock = () => {};
 
   beforeAll(async () => {
+    // sites-cli.test starts and stops the same nginx.
+    unlock = await lockHostService('nginx');
     for (const unit of units) {
       expect(
         readText('/', `etc/init.d/${unit}`),
@@ -108,13 +112,17 @@ describe('services on this host', () => {
         enabled: (await services.enabledAtBoot([unit])).get(unit)!,
       });
     }
-  });
+  }, HOST_LOCK_TIMEOUT_MS + 60_000);
 
   afterAll(async () => {
-    for (const [unit, state] of before) await putBack(unit, state.running, state.links, state.enabled);
-    for (const [unit, state] of before) {
-      expect(running[unit]!(), `${unit} running as before`).toBe(state.running);
-      expect(bootLinks(unit), `${unit} boot links as before`).toEqual(state.links);
+    try {
+      for (const [unit, state] of before) await putBack(unit, state.running, state.links, state.enabled);
+      for (const [unit, state] of before) {
+        expect(running[unit]!(), `${unit} running as before`).toBe(state.running);
+        expect(bootLinks(unit), `${unit} boot links as before`).toEqual(state.links);
+      }
+    } finally {
+      unlock();
     }
   }, 60_000);
 

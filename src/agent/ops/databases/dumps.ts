@@ -15,7 +15,7 @@ import type { OpContext } from '../../dispatch.js';
 import { run } from '../../system/exec.js';
 import { hostCommandError } from '../../system/host-command.js';
 import type { MariaDbOptions } from './mariadb.js';
-import type { PostgresOptions } from './postgresql.js';
+import { postgresOsUser, type PostgresOptions } from './postgresql.js';
 
 export interface DumpDeps {
   dataDir: string;
@@ -64,6 +64,7 @@ function counter(onCount: (bytes: number) => void) {
  */
 export function createDumps(deps: DumpDeps) {
   const info = (context: OpContext, line: string) => context.emit({ kind: 'log', stream: 'info', line });
+  const postgresUser = postgresOsUser(deps.postgres);
 
   function dumpCommand(engine: DatabaseEngine, name: string): [string, string[]] {
     if (engine === 'mariadb')
@@ -88,6 +89,7 @@ export function createDumps(deps: DumpDeps) {
       'pg_dump',
       [
         `--host=${deps.postgres.socketDir}`,
+        `--port=${deps.postgres.port ?? 5432}`,
         `--username=${deps.postgres.user}`,
         '--no-password',
         '--no-owner',
@@ -183,7 +185,14 @@ export function createDumps(deps: DumpDeps) {
     });
     const written = pipeline(count.stream, createGzip({ level: 6 }), handle.createWriteStream());
     try {
-      await run(file, args, { stdoutTo: count.stream, signal: context.signal, timeoutMs: SIX_HOURS });
+      // pg_dump connects over the socket as the superuser, so it runs as that OS user (peer).
+      const user = input.engine === 'postgresql' ? await postgresUser?.() : undefined;
+      await run(file, args, {
+        stdoutTo: count.stream,
+        signal: context.signal,
+        timeoutMs: SIX_HOURS,
+        ...(user ? { user } : {}),
+      });
       await written;
       await chown(partial, owner.uid, owner.gid);
       await rename(partial, target);

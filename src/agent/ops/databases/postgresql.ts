@@ -3,16 +3,37 @@ import type * as pgModule from 'pg';
 import type { Client, ClientConfig, Pool } from 'pg';
 import type { DatabaseLive } from '../../../contract/databases.js';
 import { DiwanError } from '../../../contract/errors.js';
+import { lookupOsUser, type OsUser } from '../../system/os-users.js';
+import { PeerStream } from '../../system/peer-socket.js';
 import { asServer, type DatabaseServer } from './engine.js';
 import { scramVerifier } from './scram.js';
 
 export interface PostgresOptions {
   /** The socket directory; the agent connects as the superuser over it. */
   socketDir: string;
+  /** The server's port, which also names its socket file (`.s.PGSQL.<port>`); default 5432. */
+  port?: number;
   user: string;
+  /**
+   * The OS user whose identity the agent's connections and tools carry when it runs as root, for
+   * `peer` authentication (stock Debian: `local all postgres peer`); see system/peer-socket.ts.
+   * Defaults to `user`; null connects as the agent itself.
+   */
+  osUser?: string | null;
 }
 
 export const defaultPostgresOptions: PostgresOptions = { socketDir: '/var/run/postgresql', user: 'postgres' };
+
+/**
+ * Who the agent connects and runs PostgreSQL's tools as: the OS user (resolving to null when the
+ * host has no such user), or null for the agent itself (not root, or `osUser: null`).
+ */
+export function postgresOsUser(options: PostgresOptions): (() => Promise<OsUser | null>) | null {
+  const name = options.osUser === undefined ? options.user : options.osUser;
+  if (name === null || process.getuid?.() !== 0) return null;
+  let found: Promise<OsUser | null> | null = null;
+  return () => (found ??= lookupOsUser(name));
+}
 
 const LABEL = 'PostgreSQL';
 const require = createRequire(import.meta.url);
@@ -28,13 +49,18 @@ type Quote = Pick<Client, 'escapeIdentifier' | 'escapeLiteral'>;
 export function createPostgresServer(options: PostgresOptions = defaultPostgresOptions) {
   let pool: Pool | null = null;
   const pg = () => require('pg') as typeof pgModule;
+  const osUser = postgresOsUser(options);
   const base = (database: string): ClientConfig => ({
     host: options.socketDir,
+    port: options.port ?? 5432,
     user: options.user,
     database,
+    connectionTimeoutMillis: 15_000,
+    ...(osUser ? { stream: () => new PeerStream(osUser) } : {}),
   });
   function db(): Pool {
-    pool ??= new (pg().Pool)({ ...base('postgres'), max: 2 });
+    // Each new connection starts a connector process (peer-socket.ts): idle ones are kept a minute.
+    pool ??= new (pg().Pool)({ ...base('postgres'), max: 2, idleTimeoutMillis: 60_000 });
     return pool;
   }
   // escapeIdentifier and escapeLiteral are pure; any client object has them.

@@ -8,6 +8,7 @@ import type { WebsitesConfig } from '../../../server/config/types.js';
 import type { Handler, OpContext } from '../../dispatch.js';
 import { readForUpdate, restore, writeAtomic } from '../../system/atomic-write.js';
 import { run } from '../../system/exec.js';
+import { lookupOsUser, type OsUser } from '../../system/os-users.js';
 import { runAction } from '../../system/host-command.js';
 import { MAX_LOG_LINES, readLogSince, readLogTail } from '../../system/log-tail.js';
 import { Mutex } from '../../system/mutex.js';
@@ -86,19 +87,6 @@ function verdictOn(site: SiteRecord, answer: Answer, freshRoot: boolean): string
   }
 }
 
-interface PasswdEntry {
-  uid: number;
-  gid: number;
-}
-
-async function passwdEntry(name: string): Promise<PasswdEntry | null> {
-  for (const line of (await readFile('/etc/passwd', 'utf8')).split('\n')) {
-    const [user, , uid, gid] = line.split(':');
-    if (user === name) return { uid: Number(uid), gid: Number(gid) };
-  }
-  return null;
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -128,15 +116,25 @@ const DEFAULT_INDEX = (domain: string) =>
   `<!doctype html>\n<html><head><meta charset="utf-8"><title>${domain}</title></head>\n` +
   `<body><h1>${domain}</h1><p>This site is ready. Upload its files to replace this page.</p></body></html>\n`;
 
+/** What a change makes besides files: a folder (removed whole) or a site's Linux user. */
+type Made = { kind: 'dir'; path: string } | { kind: 'user'; name: string };
+
+interface Journal {
+  pid: number;
+  files: { path: string; previous: string | null }[];
+  made?: Made[];
+}
+
 /**
  * A change to the host that can be undone: each step registers how to put things back, and on any
  * failure the steps are undone in reverse order. Files are also journaled on disk before they
- * change (path and previous bytes), so that an agent killed midway puts them back when it starts
- * again (`recover`): the change fully happens or fully rolls back, even across a crash.
+ * change (path and previous bytes), and folders and users before they are made, so that an agent
+ * killed midway puts everything back when it starts again (`recover`): the change fully happens or
+ * fully rolls back, even across a crash.
  */
 class Undo {
   private readonly steps: { what: string; undo: () => Promise<void> }[] = [];
-  private readonly journal: { path: string; previous: string | null }[] = [];
+  private readonly journal: Journal = { pid: process.pid, files: [], made: [] };
   constructor(private readonly journalPath: string) {}
 
   add(what: string, undo: () => Promise<void>): void {
@@ -145,10 +143,19 @@ class Undo {
 
   /** Call before a file changes: its previous bytes reach the disk first. */
   async beforeFileChange(path: string, previous: Buffer | null): Promise<void> {
-    if (this.journal.some((entry) => entry.path === path)) return;
-    this.journal.push({ path, previous: previous === null ? null : previous.toString('base64') });
-    const body = { pid: process.pid, files: this.journal };
-    await writeAtomic(this.journalPath, JSON.stringify(body), {
+    if (this.journal.files.some((entry) => entry.path === path)) return;
+    this.journal.files.push({ path, previous: previous === null ? null : previous.toString('base64') });
+    await this.persist();
+  }
+
+  /** Call before making a folder that did not exist, or a user: the intent reaches the disk first. */
+  async beforeMaking(made: Made): Promise<void> {
+    this.journal.made!.push(made);
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    await writeAtomic(this.journalPath, JSON.stringify(this.journal), {
       expectedVersion: undefined,
       keepPrevious: false,
       mode: 0o600,
@@ -233,10 +240,11 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return found;
   }
 
-  async function ensureSiteUser(site: SiteRecord, root: string, undo: Undo): Promise<PasswdEntry> {
+  async function ensureSiteUser(site: SiteRecord, root: string, undo: Undo): Promise<OsUser> {
     const name = siteUserOf(site.id);
-    const known = await passwdEntry(name);
+    const known = await lookupOsUser(name);
     if (known) return known;
+    await undo.beforeMaking({ kind: 'user', name });
     await runAction(run, `useradd ${name}`, 'useradd', [
       '--system',
       '--user-group',
@@ -251,7 +259,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     undo.add(`remove user ${name}`, async () => {
       await runAction(run, `userdel ${name}`, 'userdel', ['--', name]);
     });
-    const made = await passwdEntry(name);
+    const made = await lookupOsUser(name);
     if (!made) throw new DiwanError('DIWAN_E_HOST_COMMAND', `useradd made no user ${name}`);
     return made;
   }
@@ -261,7 +269,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   async function ensureRoot(
     site: SiteRecord,
     root: string,
-    owner: PasswdEntry | null,
+    owner: OsUser | null,
     undo: Undo,
   ): Promise<boolean> {
     let created = false;
@@ -272,6 +280,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         first = parent;
         parent = parent.slice(0, parent.lastIndexOf('/'));
       }
+      await undo.beforeMaking({ kind: 'dir', path: first });
       await mkdir(root, { recursive: true });
       undo.add(`remove ${first}`, () => rm(first, { recursive: true, force: true }));
       // Modes set outright: the process's umask (077 for the agent) must not decide what nginx reads.
@@ -286,16 +295,17 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     }
     if (owner) {
       // The site's user owns its files; nginx reads them through the group; other sites cannot.
-      const nginxUser = await passwdEntry(layout.nginxUser);
+      const nginxUser = await lookupOsUser(layout.nginxUser);
       await chown(root, owner.uid, nginxUser?.gid ?? owner.gid);
       await chmod(root, 0o750);
     }
     return created;
   }
 
-  async function ensurePhpState(site: SiteRecord, owner: PasswdEntry, undo: Undo): Promise<void> {
+  async function ensurePhpState(site: SiteRecord, owner: OsUser, undo: Undo): Promise<void> {
     const state = phpStateOf(layout, site.id);
     if (await exists(state)) return;
+    await undo.beforeMaking({ kind: 'dir', path: state });
     for (const dir of [state, `${state}/tmp`, `${state}/sessions`]) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await chown(dir, owner.uid, owner.gid);
@@ -381,9 +391,9 @@ export function createWebsitesOps(deps: WebsitesDeps) {
   async function recover(): Promise<string[]> {
     return lock.runExclusive(
       async () => {
-        let journal: { pid: number; files: { path: string; previous: string | null }[] };
+        let journal: Journal;
         try {
-          journal = JSON.parse(await readFile(journalPath, 'utf8')) as typeof journal;
+          journal = JSON.parse(await readFile(journalPath, 'utf8')) as Journal;
         } catch {
           return [];
         }
@@ -401,8 +411,24 @@ export function createWebsitesOps(deps: WebsitesDeps) {
             .map((entry) => entry.path.slice(layout.phpDir.length + 1).split('/')[0]!),
         );
         for (const version of versions) await deps.phpFpm.reload(version);
+        // Once the servers no longer use them (the files that named them are back as they were). Only
+        // what a change can make is removed: folders under the web root or PHP's state, site users.
+        const removable = (made: Made) =>
+          made.kind === 'dir'
+            ? [layout.webRoot, layout.phpStateDir].some((top) => made.path.startsWith(`${top}/`)) &&
+              !made.path.split('/').includes('..')
+            : /^diwan-site-[0-9a-f]{1,12}$/.test(made.name);
+        const made = (journal.made ?? []).filter(removable);
+        for (const thing of [...made].reverse()) {
+          if (thing.kind === 'dir') await rm(thing.path, { recursive: true, force: true });
+          else if (await lookupOsUser(thing.name))
+            await runAction(run, `userdel ${thing.name}`, 'userdel', ['--', thing.name]);
+        }
         await rm(journalPath, { force: true });
-        return entries.map((entry) => entry.path);
+        return [
+          ...entries.map((entry) => entry.path),
+          ...made.map((thing) => (thing.kind === 'dir' ? thing.path : `user ${thing.name}`)),
+        ];
       },
       undefined,
       'recovering an unfinished website change',
@@ -428,7 +454,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         await transact(context, async (undo, reloads) => {
           step(context, 'Write the configuration');
           await ensureBase(undo);
-          let owner: PasswdEntry | null = null;
+          let owner: OsUser | null = null;
           if (site.spec.type === 'php') {
             owner = await ensureSiteUser(site, root!, undo);
             await ensurePhpState(site, owner, undo);
@@ -455,7 +481,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
           if (site.spec.options.passwordProtection) {
             await mkdir(`${layout.diwanDir}/htpasswd`, { recursive: true });
             await chmod(`${layout.diwanDir}/htpasswd`, 0o755);
-            const nginxGroup = (await passwdEntry(layout.nginxUser))?.gid ?? 0;
+            const nginxGroup = (await lookupOsUser(layout.nginxUser))?.gid ?? 0;
             await write(htpasswd, renderHtpasswd(site), undo, { mode: 0o640, uid: 0, gid: nginxGroup });
           } else {
             await remove(htpasswd, undo);
@@ -508,7 +534,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         });
         // Past this point the site is gone from nginx; what follows only tidies up.
         const user = siteUserOf(site.id);
-        if (await passwdEntry(user)) await runAction(run, `userdel ${user}`, 'userdel', ['--', user]);
+        if (await lookupOsUser(user)) await runAction(run, `userdel ${user}`, 'userdel', ['--', user]);
         await rm(phpStateOf(layout, site.id), { recursive: true, force: true });
         const removedFiles = !keepFiles && root !== null && root.startsWith(`${layout.webRoot}/`);
         if (removedFiles) {

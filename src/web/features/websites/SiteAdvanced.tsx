@@ -14,16 +14,13 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorPageCodes } from '../../../contract/websites.js';
 import type { Website, WebsitePatch } from '../../lib/api.js';
 
 type Options = NonNullable<WebsitePatch['options']>;
 type Login = NonNullable<Options['passwordProtection']>;
+type ErrorCode = (typeof errorPageCodes)[number];
 
-/**
- * Access rules, limits, hotlink protection, a login in front of a path and the administrator's
- * snippet: edited together and saved as one change (nginx checks it; a refusal comes back with
- * nginx's own words and nothing changes). Passwords go to the server once and never come back.
- */
 /** Addresses and ranges let in (everyone else refused, when any) and refused. */
 export function AccessRules(props: {
   allow: string[];
@@ -41,6 +38,12 @@ export function AccessRules(props: {
   );
 }
 
+/**
+ * Access rules, limits, error pages, hotlink protection, a login in front of a path and the
+ * administrator's snippet: edited together and saved as one change (nginx checks it; a refusal comes
+ * back with nginx's own words and nothing changes). Passwords go to the server once and never come
+ * back. Error pages are pages of the site's own root, so only static and PHP sites have them.
+ */
 export function SiteAdvanced(props: { site: Website; saving: boolean; onSave: (options: Options) => void }) {
   const { t } = useTranslation();
   const current = props.site.options;
@@ -57,6 +60,10 @@ export function SiteAdvanced(props: { site: Website; saving: boolean; onSave: (o
   const [users, setUsers] = useState<Login['users']>(current.passwordProtection?.users ?? []);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const hasRoot = props.site.type === 'static' || props.site.type === 'php';
+  const [errorPages, setErrorPages] = useState<Partial<Record<ErrorCode, string>>>(
+    Object.fromEntries(current.errorPages.map((entry) => [entry.code, entry.page])),
+  );
 
   const addUser = () => {
     if (username.trim() === '' || password === '') return;
@@ -81,6 +88,10 @@ export function SiteAdvanced(props: { site: Website; saving: boolean; onSave: (o
       ...rest,
       allow,
       deny,
+      errorPages: errorPageCodes.flatMap((code) => {
+        const page = errorPages[code]?.trim() ?? '';
+        return page === '' ? [] : [{ code, page }];
+      }),
       ...(perSecond !== '' && perSecond > 0
         ? { rateLimit: { perSecond, burst: burst === '' ? 0 : burst } }
         : {}),
@@ -128,6 +139,28 @@ export function SiteAdvanced(props: { site: Website; saving: boolean; onSave: (o
             onChange={(value) => setBandwidth(typeof value === 'number' ? value : '')}
           />
         </Group>
+        {hasRoot && (
+          <Stack gap="xs">
+            <Text fw={600} size="sm">
+              {t('websites.errorPages')}
+            </Text>
+            <Text size="sm" c="dimmed">
+              {t('websites.errorPagesHint')}
+            </Text>
+            <Group grow align="flex-start">
+              {errorPageCodes.map((code) => (
+                <TextInput
+                  key={code}
+                  label={t('websites.errorPageFor', { code })}
+                  placeholder={`/${code}.html`}
+                  className="mono"
+                  value={errorPages[code] ?? ''}
+                  onChange={(event) => setErrorPages({ ...errorPages, [code]: event.currentTarget.value })}
+                />
+              ))}
+            </Group>
+          </Stack>
+        )}
         <Switch
           label={t('websites.hotlink')}
           checked={hotlink}

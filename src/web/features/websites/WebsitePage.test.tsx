@@ -19,7 +19,7 @@ const SITE = {
   phpVersion: null,
   upstream: null,
   redirect: null,
-  options: { gzip: true, rewrite: 'none', allow: [], deny: [], accessLog: true },
+  options: { gzip: true, rewrite: 'none', allow: [], deny: [], accessLog: true, errorPages: [] },
   enabled: true,
   createdAt: '2026-11-30T09:00:00Z',
   updatedAt: '2026-11-30T09:00:00Z',
@@ -86,7 +86,7 @@ describe('WebsitePage', () => {
     expect(patches()[1]).toEqual({ options: { ...SITE.options, gzip: false, rewrite: 'wordpress' } });
   });
 
-  it('saves access rules, limits, a login and a snippet as one change', async () => {
+  it('saves access rules, limits, error pages, a login and a snippet as one change', async () => {
     const calls = fakeServer({
       'GET /websites/s1': () => [200, SITE],
       'PATCH /websites/s1': (body) => [200, { ...SITE, ...(body as object), taskId: 't1', note: null }],
@@ -95,6 +95,8 @@ describe('WebsitePage', () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole('tab', { name: 'Settings' }));
     await user.type(screen.getByRole('textbox', { name: 'Requests per second from one address' }), '10');
+    await user.type(screen.getByRole('textbox', { name: 'Page for 502' }), '/errors/down.html');
+    await user.type(screen.getByRole('textbox', { name: 'Page for 404' }), '/404.html');
     await user.click(screen.getByRole('switch', { name: 'Ask for a login' }));
     const path = screen.getByRole('textbox', { name: 'Path to protect (/ for the whole site)' });
     await user.clear(path);
@@ -114,6 +116,10 @@ describe('WebsitePage', () => {
       options: {
         ...SITE.options,
         rateLimit: { perSecond: 10, burst: 0 },
+        errorPages: [
+          { code: 404, page: '/404.html' },
+          { code: 502, page: '/errors/down.html' },
+        ],
         passwordProtection: {
           path: '/private',
           realm: 'Restricted',
@@ -122,5 +128,15 @@ describe('WebsitePage', () => {
         snippet: 'client_max_body_size 8m;',
       },
     });
+  });
+
+  it('offers error pages only to sites with a folder of their own', async () => {
+    const proxy = { ...SITE, type: 'proxy', root: null, upstream: 'http://127.0.0.1:3000' };
+    fakeServer({ 'GET /websites/s1': () => [200, proxy] });
+    await openSitePage();
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    expect(await screen.findByRole('button', { name: 'Save access and limits' })).toBeTruthy();
+    expect(screen.queryByRole('textbox', { name: 'Page for 404' })).toBeNull();
   });
 });
