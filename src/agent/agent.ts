@@ -108,6 +108,7 @@ export function createAgent(
       'databases.createUser': databases.createUser,
       'databases.dropUser': databases.dropUser,
       'databases.setPassword': databases.setPassword,
+      'databases.setHosts': databases.setHosts,
       'databases.grant': databases.grant,
       'databases.revoke': databases.revoke,
       'databases.remoteAccess': databases.remoteAccess,

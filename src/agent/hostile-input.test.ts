@@ -78,6 +78,13 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     hosts: ['localhost'],
     password: 'Correct-horse-9',
   },
+  'databases.setHosts': {
+    username: 'shop_user',
+    from: ['localhost'],
+    to: ['localhost', '192.0.2.7'],
+    password: 'Correct-horse-9',
+    names: ['shop'],
+  },
   'databases.grant': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['::1'] },
   'databases.export': {
     engine: 'mariadb',

@@ -25,6 +25,7 @@ import {
   connectionDetailsSchema,
   databaseEngineSchema,
   databaseHostSchema,
+  databaseHostsSchema,
   databaseLiveSchema,
   databasePasswordSchema,
   identifierSchema,
@@ -176,6 +177,22 @@ function databaseOps() {
     }),
     'databases.setPassword': op({
       input: z.object({ ...accountShape, password: databasePasswordSchema }).strict(),
+      output: ok,
+      changesHost: true,
+      timeoutMs: 60_000,
+    }),
+    /** MariaDB: moves a user to other hosts (accounts added with its password and grants, others dropped). */
+    'databases.setHosts': op({
+      input: z
+        .object({
+          username: identifierSchema,
+          from: accountShape.hosts,
+          to: databaseHostsSchema,
+          password: databasePasswordSchema,
+          /** The databases the user is granted on: granted again to each added account. */
+          names: z.array(identifierSchema).max(5000),
+        })
+        .strict(),
       output: ok,
       changesHost: true,
       timeoutMs: 60_000,

@@ -67,6 +67,13 @@ export const databaseHostSchema = z.union([
   z.ipv6().max(45),
 ]);
 
+/** Where a MariaDB user connects from: one to twenty hosts, each once. */
+export const databaseHostsSchema = z
+  .array(databaseHostSchema)
+  .min(1)
+  .max(20)
+  .refine((hosts) => new Set(hosts).size === hosts.length, 'each host once');
+
 export const charsetSchema = z
   .string()
   .max(32)
@@ -137,7 +144,7 @@ export const createDatabaseBodySchema = withNameLimits(
       /** Generated (and shown once) when absent. */
       password: databasePasswordSchema.optional(),
       /** MariaDB only; `localhost` when absent. */
-      hosts: z.array(databaseHostSchema).min(1).max(20).optional(),
+      hosts: databaseHostsSchema.optional(),
       charset: charsetSchema.optional(),
       collation: collationSchema.optional(),
     })
@@ -217,7 +224,7 @@ export const createDatabaseUserBodySchema = z
   .object({
     username: identifierSchema,
     password: databasePasswordSchema.optional(),
-    hosts: z.array(databaseHostSchema).min(1).max(20).optional(),
+    hosts: databaseHostsSchema.optional(),
   })
   .strict();
 
@@ -228,8 +235,20 @@ export const updateDatabaseUserBodySchema = z
     generate: z.literal(true).optional(),
     /** PostgreSQL only: let the role in from other hosts with its password (pg_hba.conf), or not. */
     remoteAccess: z.boolean().optional(),
+    /** MariaDB only: where the user may connect from, replacing the hosts it has. */
+    hosts: databaseHostsSchema.optional(),
   })
   .strict();
+
+/** A user of one engine with the databases it is granted on (to grant it on another). */
+export const engineUserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    hosts: z.array(z.string()),
+    databases: z.array(z.string()),
+  })
+  .meta({ id: 'EngineDatabaseUser' });
 
 export const databaseUserParamsSchema = z.object({ id: z.uuid(), userId: z.uuid() });
 

@@ -139,6 +139,91 @@ describe('databases on MariaDB', () => {
     expect(revealed.json().password).toBe(password);
   });
 
+  it('moves a user to other hosts: each new account has the password and the grants, the old ones go', async () => {
+    const first = await create({
+      engine: 'mariadb',
+      name: uniqueName('mv'),
+      username: uniqueName('u'),
+      password: 'Moving-house-22',
+      hosts: ['127.0.0.2'],
+    });
+    const second = await create({
+      engine: 'mariadb',
+      name: uniqueName('mv'),
+      username: uniqueName('u'),
+      hosts: ['localhost'],
+    });
+    const { username, id: userId } = first.users[0];
+    expect((await api('PUT', `/databases/${second.id}/grants/${userId}`)).statusCode).toBe(200);
+    const others = (await api('GET', '/databases/users?engine=mariadb', undefined, reader)).json().users;
+    expect(others).toContainEqual({
+      id: userId,
+      username,
+      hosts: ['127.0.0.2'],
+      databases: [first.name, second.name].sort(),
+    });
+
+    const moved = await api('PATCH', `/databases/${first.id}/users/${userId}`, {
+      hosts: ['127.0.0.1', 'localhost'],
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toMatchObject({ hosts: ['127.0.0.1', 'localhost'] });
+    const state = await serverState();
+    expect(state.mariadb.users.filter((account) => account.startsWith(`${username}@`))).toEqual([
+      `${username}@127.0.0.1`,
+      `${username}@localhost`,
+    ]);
+    for (const name of [first.name, second.name]) {
+      expect(state.mariadb.grants).toContain(`${username}@127.0.0.1 on ${name}`);
+      const connection = await mariaTcp(username, 'Moving-house-22', name);
+      await connection.query('SELECT 1');
+      await connection.end();
+    }
+    await expect(mariaTcp(username, 'Moving-house-22', first.name, '127.0.0.2')).rejects.toMatchObject({
+      code: 'ER_ACCESS_DENIED_ERROR',
+    });
+    expect((await api('GET', `/databases/${first.id}/users`)).json().users[0].hosts).toEqual([
+      '127.0.0.1',
+      'localhost',
+    ]);
+  });
+
+  it('refuses hostile or repeated hosts, and hosts for PostgreSQL, changing nothing', async () => {
+    const maria = await create({
+      engine: 'mariadb',
+      name: uniqueName('hh'),
+      username: uniqueName('u'),
+      hosts: ['localhost'],
+    });
+    const postgres = await create({
+      engine: 'postgresql',
+      name: uniqueName('hh'),
+      username: uniqueName('r'),
+    });
+    const before = await serverState();
+    const userUrl = (db: { id: string; users: [{ id: string }] }) =>
+      `/databases/${db.id}/users/${db.users[0].id}`;
+    const attempts: [string, unknown, string][] = [
+      ...hostile.database_host.values.map((host): [string, unknown, string] => [
+        userUrl(maria),
+        [host],
+        'hosts.0',
+      ]),
+      [userUrl(maria), ['localhost', '127.0.0.1', 'localhost'], 'hosts'],
+      [userUrl(maria), [], 'hosts'],
+      [userUrl(maria), 'localhost', 'hosts'],
+      [userUrl(postgres), ['127.0.0.1'], 'hosts'],
+    ];
+    for (const [url, hosts, field] of attempts) {
+      const response = await api('PATCH', url, { hosts });
+      const shown = JSON.stringify(hosts).slice(0, 120);
+      expect(response.statusCode, `${shown} → ${response.body}`).toBe(400);
+      expect(response.json().error, shown).toMatchObject({ code: 'DIWAN_E_VALIDATION', field });
+    }
+    expect(await serverState()).toEqual(before);
+    expect((await api('GET', `/databases/${maria.id}/users`)).json().users[0].hosts).toEqual(['localhost']);
+  });
+
   it('deletes a database with its own user and grants, and nothing else', async () => {
     const keep = await create({
       engine: 'mariadb',

@@ -1,6 +1,8 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { existsSync, writeFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { visitNginx } from '../support/web-servers.js';
 import { e2eServer } from './server-info.js';
 import { expectAccessible, screenshot, totpCode } from './support.js';
@@ -24,7 +26,59 @@ test.beforeAll(async ({ browser }) => {
 });
 test.afterAll(async () => {
   await context.close();
+  await dropRunDatabases();
 });
+
+// The e2e server's agent runs in process as root and works on this machine's own MariaDB: names are
+// this run's own, and whatever a failed run leaves is dropped at the end.
+const RUN = `e2e${Date.now().toString(36)}`;
+const DATABASE = `${RUN}_shop`;
+let databaseId = '';
+
+const mariaAdmin = () => mysql.createConnection({ socketPath: '/run/mysqld/mysqld.sock', user: 'root' });
+/** The database's own user, with its password, as an application would connect. */
+const asOwner = (password: string) =>
+  mysql.createConnection({
+    socketPath: '/run/mysqld/mysqld.sock',
+    user: DATABASE,
+    password,
+    database: DATABASE,
+  });
+
+/** Databases and accounts on the server named like this run's. */
+async function runObjects(): Promise<{ databases: string[]; users: string[] }> {
+  const admin = await mariaAdmin();
+  try {
+    const [databases] = await admin.query<mysql.RowDataPacket[]>(
+      'SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?',
+      [`${RUN}%`],
+    );
+    const [users] = await admin.query<mysql.RowDataPacket[]>(
+      'SELECT User AS n, Host AS h FROM mysql.user WHERE User LIKE ?',
+      [`${RUN}%`],
+    );
+    return {
+      databases: databases.map((row) => String(row.n)),
+      users: users.map((row) => `${String(row.n)}@${String(row.h)}`),
+    };
+  } finally {
+    await admin.end();
+  }
+}
+
+async function dropRunDatabases(): Promise<void> {
+  const { databases, users } = await runObjects();
+  const admin = await mariaAdmin();
+  try {
+    for (const name of databases) await admin.query('DROP DATABASE IF EXISTS ??', [name]);
+    for (const account of users) {
+      const [user, host] = account.split('@') as [string, string];
+      await admin.query('DROP USER IF EXISTS ?@?', [user, host]);
+    }
+  } finally {
+    await admin.end();
+  }
+}
 
 async function logIn(username: string, password: string): Promise<void> {
   await page.getByLabel('Username').fill(username);
@@ -212,6 +266,103 @@ test("the Software center lists the catalog and shows a service's log lines", as
   await expect(dialog).toHaveCount(0);
 });
 
+test('databases: creates a MariaDB database with its user, reveals the password, exports and imports it', async () => {
+  await page.getByRole('link', { name: 'Databases' }).click();
+  await expect(
+    page.getByRole('table', { name: 'MariaDB' }).or(page.getByText('No databases yet.')),
+  ).toBeVisible();
+  await page.getByRole('button', { name: 'New database' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New MariaDB database' });
+  await dialog.getByLabel(/^Name/).fill(DATABASE);
+  await expect(dialog.getByLabel(/^User/)).toHaveValue(DATABASE);
+  await expectAccessible(page, 'create database dialog');
+  await dialog.getByRole('button', { name: 'Create database' }).click();
+  const connection = page.getByTestId('database-connection');
+  await expect(connection).toContainText(`database  ${DATABASE}`);
+  const generated = /password {2}(\S+)/.exec((await connection.textContent()) ?? '')?.[1] ?? '';
+  expect(generated).toMatch(/^[A-Za-z0-9]{24}$/);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await expect(connection).toHaveCount(0);
+
+  await page.getByRole('link', { name: DATABASE }).click();
+  await expect(page.getByRole('heading', { level: 1, name: DATABASE })).toBeVisible();
+  databaseId = new URL(page.url()).pathname.split('/').at(-1)!;
+  await page.getByRole('button', { name: `Reveal the password of ${DATABASE}` }).click();
+  const reveal = page.getByRole('dialog', { name: `Reveal the password of ${DATABASE}?` });
+  await expect(reveal).toContainText('recorded in the audit log');
+  await reveal.getByRole('button', { name: 'Reveal password' }).click();
+  await expect(reveal.getByTestId('revealed-password')).toHaveText(generated);
+  await expectAccessible(page, 'revealed password');
+  await page.keyboard.press('Escape');
+  await expect(reveal).toHaveCount(0);
+
+  // The revealed password is the user's own: it logs in and makes a table for the export to carry.
+  const own = await asOwner(generated);
+  await own.query('CREATE TABLE visits (id INT PRIMARY KEY, page VARCHAR(40))');
+  await own.query("INSERT INTO visits VALUES (1, 'ديوان')");
+  await own.end();
+
+  await page.getByRole('tab', { name: 'Import and export' }).click();
+  await expect(page.getByText('No exports yet.')).toBeVisible();
+  await page.getByRole('button', { name: 'Export now' }).click();
+  const task = page.getByTestId('task-log');
+  await expect(task.getByText('Done', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await expect(task.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+  await expect(page.getByText(`${DATABASE} is exported: the file is ready to download.`)).toBeVisible();
+  const link = page.getByRole('link', { name: /^Download / });
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toMatch(new RegExp(`^${DATABASE}-\\d{13}\\.sql\\.gz$`));
+  const dump = gunzipSync(readFileSync(await download.path())).toString('utf8');
+  expect(dump).toContain('CREATE TABLE `visits`');
+  expect(dump).toContain("(1,'ديوان')");
+  await expectAccessible(page, 'database import and export');
+
+  // The downloaded dump uploaded again through the page: the import puts the table back as it was.
+  const changed = await asOwner(generated);
+  await changed.query("INSERT INTO visits VALUES (2, 'after the export')");
+  await page.locator('.mantine-Card-root', { has: task }).getByRole('button', { name: 'Close' }).click();
+  await page.getByLabel(/^Dump file/).setInputFiles(await download.path());
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page
+    .getByRole('dialog', { name: `Import into ${DATABASE}?` })
+    .getByRole('button', { name: 'Import' })
+    .click();
+  await expect(page.getByTestId('task-log').getByText('Done', { exact: true })).toBeVisible({
+    timeout: 30_000,
+  });
+  const [rows] = await changed.query<mysql.RowDataPacket[]>('SELECT id, page FROM visits ORDER BY id');
+  await changed.end();
+  expect(rows).toEqual([{ id: 1, page: 'ديوان' }]);
+});
+
+test('databases: the Redis tab shows whether Redis runs, and its version', async () => {
+  await page.getByRole('link', { name: 'Databases' }).click();
+  await page.getByRole('tab', { name: 'Redis' }).click();
+  await expect(page).toHaveURL(/\?tab=redis$/);
+  await expect(page.getByTestId('redis-version')).toHaveText(/^\d+\.\d+\.\d+$/);
+  await expect(page.getByText('Running', { exact: true })).toBeVisible();
+  await expect(
+    page.getByRole('table', { name: 'Keys per database' }).or(page.getByText('No keys in any database.')),
+  ).toBeVisible();
+});
+
+test('databases: the audit log records the creation, the reveal, the export and the import', async () => {
+  await page.goto(`${server.loginUrl}/audit`);
+  await page.getByLabel('Action').fill('database.');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const table = page.getByRole('table', { name: 'Audit log' });
+  for (const action of [
+    'Created a database',
+    'Revealed a database password',
+    'Exported a database',
+    'Uploaded a database dump',
+    'Imported a database',
+  ]) {
+    await expect(table.getByText(action, { exact: true })).toHaveCount(1);
+  }
+  await page.goto(`${server.loginUrl}/databases`);
+});
+
 test('the audit log shows those actions, and filters them', async () => {
   await page.getByRole('link', { name: 'Audit log' }).click();
   const table = page.getByRole('table', { name: 'Audit log' });
@@ -261,7 +412,20 @@ const PAGES = [
   { path: 'audit', heading: { en: 'Audit log', ar: 'سجل التدقيق' } },
 ] as const;
 // axe on every page takes a few seconds each, many more on a busy machine.
-const PAGE_LOOP_TIMEOUT_MS = 20_000 * PAGES.length;
+const PAGE_LOOP_TIMEOUT_MS = 20_000 * (PAGES.length + 2);
+
+/** The pages, with the Redis tab and the page of the database made above (the + 2 above). */
+const pages = () => [
+  ...PAGES.map((entry) => ({ ...entry, shot: entry.path.replace('/', '-') })),
+  {
+    path: 'databases?tab=redis',
+    heading: { en: 'Databases', ar: 'قواعد البيانات' },
+    shot: 'databases-redis',
+  },
+  ...(databaseId
+    ? [{ path: `databases/${databaseId}`, heading: { en: DATABASE, ar: DATABASE }, shot: 'database' }]
+    : []),
+];
 
 for (const lang of ['ar', 'en'] as const) {
   test(`every page in ${lang === 'ar' ? 'Arabic' : 'English'}: accessible, and a screenshot`, async () => {
@@ -271,12 +435,12 @@ for (const lang of ['ar', 'en'] as const) {
       await page.getByRole('menuitem', { name: 'English' }).click();
       await expect(page.locator('html')).toHaveAttribute('lang', 'en');
     }
-    for (const { path, heading } of PAGES) {
+    for (const { path, heading, shot } of pages()) {
       await page.goto(`${server.loginUrl}/${path}`);
       await expect(page.getByRole('heading', { level: 1, name: heading[lang] })).toBeVisible();
       await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
       await expectAccessible(page, `${lang} ${path}`);
-      await screenshot(page, path.replace('/', '-'));
+      await screenshot(page, shot);
     }
   });
 }
@@ -285,15 +449,30 @@ test('the dark theme, which follows the OS, is accessible too', async ({ browser
   test.setTimeout(PAGE_LOOP_TIMEOUT_MS);
   const dark = await browser.newContext({ colorScheme: 'dark', storageState: await context.storageState() });
   const darkPage = await dark.newPage();
-  for (const { path, heading } of PAGES) {
+  for (const { path, heading, shot } of pages()) {
     await darkPage.goto(`${server.loginUrl}/${path}`);
     await expect(darkPage.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
     await expect(darkPage.getByRole('heading', { level: 1, name: heading.en })).toBeVisible();
     await expect(darkPage.locator('[aria-busy="true"]')).toHaveCount(0);
     await expectAccessible(darkPage, `dark ${path}`);
-    await screenshot(darkPage, `dark-${path.replace('/', '-')}`);
+    await screenshot(darkPage, `dark-${shot}`);
   }
   await dark.close();
+});
+
+test('databases: deletes the database once its name is typed, and its user with it', async () => {
+  expect(databaseId).not.toBe('');
+  await page.goto(`${server.loginUrl}/databases/${databaseId}`);
+  await page.getByRole('button', { name: `Delete the database ${DATABASE}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Delete ${DATABASE}?` });
+  const confirm = dialog.getByRole('button', { name: 'Delete' });
+  await expect(confirm).toBeDisabled();
+  await dialog.getByLabel(`Type ${DATABASE} to confirm`).fill(DATABASE);
+  await confirm.click();
+  await expect(page.getByText(`The database ${DATABASE} is deleted.`)).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Databases' })).toBeVisible();
+  await expect(page.getByRole('link', { name: DATABASE })).toHaveCount(0);
+  expect(await runObjects()).toEqual({ databases: [], users: [] });
 });
 
 test('the login page in Arabic follows the browser before anyone logs in', async ({ browser }) => {

@@ -33,6 +33,7 @@ const PUBLIC = [
     'websites',
     'websites/:id',
     'databases',
+    'databases/:id',
     'software',
     'audit',
     'settings',

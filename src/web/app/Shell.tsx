@@ -44,6 +44,7 @@ const DashboardPage = page(() => import('../features/dashboard/DashboardPage.js'
 const WebsitesPage = page(() => import('../features/websites/WebsitesPage.js'), 'WebsitesPage');
 const WebsitePage = page(() => import('../features/websites/WebsitePage.js'), 'WebsitePage');
 const DatabasesPage = page(() => import('../features/databases/DatabasesPage.js'), 'DatabasesPage');
+const DatabasePage = page(() => import('../features/databases/DatabasePage.js'), 'DatabasePage');
 const SoftwarePage = page(() => import('../features/software/SoftwarePage.js'), 'SoftwarePage');
 const AuditPage = page(() => import('../features/audit/AuditPage.js'), 'AuditPage');
 const SettingsPage = page(() => import('../features/settings/SettingsPage.js'), 'SettingsPage');
@@ -116,6 +117,7 @@ export function Shell({ me }: { me: Me }) {
             <Route path="websites" element={<WebsitesPage />} />
             <Route path="websites/:id" element={<WebsitePage />} />
             <Route path="databases" element={<DatabasesPage />} />
+            <Route path="databases/:id" element={<DatabasePage />} />
             <Route path="software" element={<SoftwarePage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="settings" element={<SettingsPage />} />

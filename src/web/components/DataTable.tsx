@@ -7,7 +7,8 @@ import { EmptyState } from './EmptyState.js';
 import { TableSkeleton } from './TableSkeleton.js';
 
 interface DataTableProps<T> {
-  query: UseQueryResult<unknown>;
+  /** The list's query: a skeleton while pending, the error with a retry; none for items at hand. */
+  query?: UseQueryResult<unknown>;
   items: readonly T[] | undefined;
   /** Column headers; null is the actions column (named for screen readers only). */
   columns: readonly (string | null)[];
@@ -30,8 +31,8 @@ export function DataTable<T>({
   skeletonRows = 3,
 }: DataTableProps<T>) {
   const { t } = useTranslation();
-  if (query.isPending) return <TableSkeleton rows={skeletonRows} />;
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (query?.isPending) return <TableSkeleton rows={skeletonRows} />;
+  if (query?.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   if (!items || items.length === 0) return <EmptyState title={empty.title} hint={empty.hint} />;
   return (
     <Table.ScrollContainer minWidth={minWidth}>

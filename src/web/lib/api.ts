@@ -10,9 +10,19 @@ import type {
 import type { hostInfoSchema } from '../../contract/agent-ops.js';
 import type {
   createDatabaseBodySchema,
+  createDatabaseUserBodySchema,
   createdDatabaseSchema,
+  databaseDetailSchema,
   databaseSchema,
+  databaseUserSchema,
   DatabaseEngine,
+  engineUserSchema,
+  exportFileSchema,
+  importBodySchema,
+  redisStatusSchema,
+  revealedPasswordSchema,
+  updateDatabaseUserBodySchema,
+  uploadSchema,
 } from '../../contract/databases.js';
 import type { ErrorBody, ErrorCode } from '../../contract/errors.js';
 import type { securitySettingsPatchSchema, securitySettingsSchema } from '../../contract/settings.js';
@@ -53,6 +63,18 @@ export type Database = z.infer<typeof databaseSchema>;
 export type CreatedDatabase = z.infer<typeof createdDatabaseSchema>;
 export type CreateDatabaseBody = z.input<typeof createDatabaseBodySchema>;
 export type { DatabaseEngine };
+export type DatabaseDetail = z.infer<typeof databaseDetailSchema>;
+export type DatabaseUser = z.infer<typeof databaseUserSchema>;
+/** A user as a change answers it: the password once, when Diwan made it. */
+export type DatabaseUserWithPassword = DatabaseUser & { password?: string };
+export type EngineUser = z.infer<typeof engineUserSchema>;
+export type CreateDatabaseUserBody = z.input<typeof createDatabaseUserBodySchema>;
+export type UpdateDatabaseUserBody = z.input<typeof updateDatabaseUserBodySchema>;
+export type ExportFile = z.infer<typeof exportFileSchema>;
+export type ImportBody = z.input<typeof importBodySchema>;
+export type DumpUpload = z.infer<typeof uploadSchema>;
+export type RevealedPassword = z.infer<typeof revealedPasswordSchema>;
+export type RedisStatus = z.infer<typeof redisStatusSchema>;
 export type Website = z.infer<typeof websiteSchema>;
 export type WebsiteList = z.infer<typeof websiteListSchema>;
 export type WebsiteQuery = z.input<typeof websiteListQuerySchema>;
@@ -81,9 +103,18 @@ export function rememberCsrfToken(token: string | null): void {
 
 type Query = Record<string, string | number | undefined>;
 
+/** A body sent as it is (a file), not as JSON. */
+class RawBody {
+  constructor(
+    readonly data: Blob,
+    readonly type: string,
+  ) {}
+}
+
 async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body instanceof RawBody) headers['content-type'] = body.type;
+  else if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let url = BASE + path;
   if (query) {
@@ -97,7 +128,11 @@ async function request<T>(method: string, path: string, body?: unknown, query?: 
       method,
       headers,
       credentials: 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body instanceof RawBody
+        ? { body: body.data }
+        : body !== undefined
+          ? { body: JSON.stringify(body) }
+          : {}),
     });
   } catch {
     throw new ApiError(0, 'NETWORK', 'The server could not be reached');
@@ -183,6 +218,56 @@ export const api = {
   /** Confirmed by naming the database again. */
   deleteDatabase: (id: string, name: string) =>
     request<unknown>('DELETE', `/databases/${encodeURIComponent(id)}`, undefined, { confirm: name }),
+  database: (id: string) => request<DatabaseDetail>('GET', `/databases/${encodeURIComponent(id)}`),
+  /** Every user of an engine, with the databases it has: the candidates for a grant. */
+  engineUsers: (engine: DatabaseEngine) =>
+    request<{ users: EngineUser[] }>('GET', '/databases/users', undefined, { engine }),
+  createDatabaseUser: (id: string, body: CreateDatabaseUserBody) =>
+    request<DatabaseUserWithPassword>('POST', `/databases/${encodeURIComponent(id)}/users`, body),
+  updateDatabaseUser: (id: string, userId: string, body: UpdateDatabaseUserBody) =>
+    request<DatabaseUserWithPassword>(
+      'PATCH',
+      `/databases/${encodeURIComponent(id)}/users/${encodeURIComponent(userId)}`,
+      body,
+    ),
+  grantDatabaseUser: (id: string, userId: string) =>
+    request<DatabaseUser>('PUT', `/databases/${encodeURIComponent(id)}/grants/${encodeURIComponent(userId)}`),
+  revokeDatabaseUser: (id: string, userId: string) =>
+    request<{ ok: true }>(
+      'DELETE',
+      `/databases/${encodeURIComponent(id)}/grants/${encodeURIComponent(userId)}`,
+    ),
+  /** Audited on the server, each time. */
+  revealDatabasePassword: (id: string, userId: string) =>
+    request<RevealedPassword>(
+      'POST',
+      `/databases/${encodeURIComponent(id)}/users/${encodeURIComponent(userId)}/reveal-password`,
+    ),
+  /** A task (202); its result names the file to download. */
+  exportDatabase: (id: string) => request<Task>('POST', `/databases/${encodeURIComponent(id)}/export`),
+  databaseExports: (id: string) =>
+    request<{ exports: ExportFile[] }>('GET', `/databases/${encodeURIComponent(id)}/exports`),
+  /** Where the browser downloads a dump (the session cookie goes with it). */
+  databaseExportUrl: (id: string, file: string) =>
+    `${BASE}/databases/${encodeURIComponent(id)}/exports/${encodeURIComponent(file)}`,
+  deleteDatabaseExport: (id: string, file: string) =>
+    request<{ ok: true }>(
+      'DELETE',
+      `/databases/${encodeURIComponent(id)}/exports/${encodeURIComponent(file)}`,
+    ),
+  /** The dump as the raw body, streamed to the server's disk. */
+  uploadDump: (file: Blob) =>
+    request<DumpUpload>('POST', '/databases/uploads', new RawBody(file, 'application/octet-stream')),
+  importDatabase: (id: string, body: ImportBody) =>
+    request<Task>('POST', `/databases/${encodeURIComponent(id)}/import`, body),
+  redis: () => request<RedisStatus>('GET', '/redis'),
+  /** A blank password is generated by the server and comes back once. */
+  setRedisPassword: (password?: string) =>
+    request<{ status: RedisStatus; password?: string }>(
+      'POST',
+      '/redis/password',
+      password ? { password } : {},
+    ),
   websiteLogs: (id: string, kind: 'access' | 'error', search: string) =>
     request<{ file: string; lines: string[] }>('GET', `/websites/${encodeURIComponent(id)}/logs`, undefined, {
       kind,

@@ -144,6 +144,29 @@ export function createDatabaseOps(deps: DatabaseOpsDeps) {
     return { ok: true };
   };
 
+  /** Adds the new accounts first (password, grants), then drops the old: never a user with none. */
+  const setHosts: Handler = async (raw) => {
+    const input = raw as AgentInput<'databases.setHosts'>;
+    const db = server('mariadb');
+    if (!(await db.userExists(input.username)))
+      throw new DiwanError('DIWAN_E_NOT_FOUND', `${db.label} has no user ${input.username}`, 'username');
+    const added = input.to.filter((host) => !input.from.includes(host));
+    const removed = input.from.filter((host) => !input.to.includes(host));
+    const undo = new Undo();
+    try {
+      for (const host of added) {
+        await db.createUser(input.username, [host], input.password);
+        undo.push(() => db.dropUser(input.username, [host]));
+        for (const name of input.names) await db.grant(name, input.username, [host]);
+      }
+    } catch (error) {
+      await undo.run();
+      throw error;
+    }
+    await db.dropUser(input.username, removed);
+    return { ok: true };
+  };
+
   const grant: Handler = async (raw) => {
     const input = raw as AgentInput<'databases.grant'>;
     await liveOf(input.engine, input.name);
@@ -165,6 +188,7 @@ export function createDatabaseOps(deps: DatabaseOpsDeps) {
     createUser,
     dropUser,
     setPassword,
+    setHosts,
     grant,
     revoke,
     remoteAccess,

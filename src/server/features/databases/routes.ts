@@ -5,12 +5,14 @@ import {
   createDatabaseBodySchema,
   createDatabaseUserBodySchema,
   createdDatabaseSchema,
+  databaseEngineSchema,
   databaseDetailSchema,
   databaseListQuerySchema,
   databaseSchema,
   databaseUserParamsSchema,
   databaseUserSchema,
   deleteDatabaseQuerySchema,
+  engineUserSchema,
   revealedPasswordSchema,
   updateDatabaseBodySchema,
   updateDatabaseUserBodySchema,
@@ -40,6 +42,19 @@ export function databaseRoutes(deps: { databases: DatabaseService }): FastifyPlu
       async (request) => ({
         databases: await databases.list(request.query.engine, agentCredentialsOf(request)),
       }),
+    );
+
+    app.get(
+      '/databases/users',
+      {
+        schema: {
+          tags: ['databases'],
+          summary: 'Every user of an engine with the databases it has (to grant one on another database)',
+          querystring: z.object({ engine: databaseEngineSchema }),
+          response: { 200: z.object({ users: z.array(engineUserSchema) }), ...failures },
+        },
+      },
+      async (request) => ({ users: await databases.engineUsers(request.query.engine) }),
     );
 
     app.post(
@@ -142,7 +157,7 @@ export function databaseRoutes(deps: { databases: DatabaseService }): FastifyPlu
         schema: {
           tags: ['databases'],
           summary:
-            "Changes a user's password (given, or generated and shown once) or remote access (PostgreSQL)",
+            "Changes a user's password (given, or generated and shown once), hosts (MariaDB) or remote access (PostgreSQL)",
           params: databaseUserParamsSchema,
           body: updateDatabaseUserBodySchema,
           response: { 200: userWithPassword, ...failures },

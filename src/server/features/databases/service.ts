@@ -317,6 +317,12 @@ export function createDatabaseService(deps: DatabaseServiceDeps) {
           'generate: give a password or ask for one, not both',
           'generate',
         );
+      if (body.hosts !== undefined && database.engine !== 'mariadb')
+        throw new DiwanError(
+          'DIWAN_E_VALIDATION',
+          'hosts: PostgreSQL roles take no hosts: turn on remote access instead',
+          'hosts',
+        );
       if (body.remoteAccess !== undefined && database.engine !== 'postgresql')
         throw new DiwanError(
           'DIWAN_E_VALIDATION',
@@ -341,8 +347,33 @@ export function createDatabaseService(deps: DatabaseServiceDeps) {
         );
         await store.updateUser(userId, { remote_access: body.remoteAccess ? 1 : 0 });
       }
+      const hosts = hostsOf(user);
+      if (body.hosts !== undefined && body.hosts.join(' ') !== hosts.join(' ')) {
+        const databases = (await store.usersWithDatabases('mariadb')).find((u) => u.id === userId);
+        await agent.call(
+          'databases.setHosts',
+          {
+            username: user.username,
+            from: agentHosts(user),
+            to: body.hosts,
+            password: password ?? box.open(user.password_sealed, sealContext(userId)),
+            names: databases?.databases ?? [database.name],
+          },
+          auth,
+        );
+        await store.updateUser(userId, { hosts: JSON.stringify(body.hosts) });
+      }
       const updated = userView(await grantedUser(database, userId));
       return body.generate ? { ...updated, password } : updated;
+    },
+
+    async engineUsers(engine: DatabaseEngine) {
+      return (await store.usersWithDatabases(engine)).map((user) => ({
+        id: user.id,
+        username: user.username,
+        hosts: JSON.parse(user.hosts) as string[],
+        databases: user.databases,
+      }));
     },
 
     async revealPassword(id: string, userId: string) {

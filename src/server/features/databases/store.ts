@@ -73,6 +73,31 @@ export function createDatabaseStore(db: Kysely<Database>, now: () => number) {
         .execute();
     },
 
+    /** Every user of an engine with the names of the databases it is granted on. */
+    async usersWithDatabases(engine: DatabaseEngine) {
+      const rows = await db
+        .selectFrom('database_users as u')
+        .leftJoin('database_grants as g', 'g.user_id', 'u.id')
+        .leftJoin('databases as d', 'd.id', 'g.database_id')
+        .select(['u.id', 'u.username', 'u.hosts', 'd.name'])
+        .where('u.engine', '=', engine)
+        .orderBy('u.username')
+        .orderBy('d.name')
+        .execute();
+      const users = new Map<string, { id: string; username: string; hosts: string; databases: string[] }>();
+      for (const row of rows) {
+        const user = users.get(row.id) ?? {
+          id: row.id,
+          username: row.username,
+          hosts: row.hosts,
+          databases: [],
+        };
+        if (row.name) user.databases.push(row.name);
+        users.set(row.id, user);
+      }
+      return [...users.values()];
+    },
+
     async grantCount(userId: string): Promise<number> {
       const row = await db
         .selectFrom('database_grants')
@@ -167,7 +192,10 @@ export function createDatabaseStore(db: Kysely<Database>, now: () => number) {
         .execute();
     },
 
-    async updateUser(id: string, values: { password_sealed?: string; remote_access?: 0 | 1 }) {
+    async updateUser(
+      id: string,
+      values: { password_sealed?: string; remote_access?: 0 | 1; hosts?: string },
+    ) {
       await db
         .updateTable('database_users')
         .set({ ...values, updated_at: now() })

@@ -11,6 +11,7 @@ const CLIENT_ROUTES = [
   'websites',
   'websites/:id',
   'databases',
+  'databases/:id',
   'software',
   'audit',
   'settings',

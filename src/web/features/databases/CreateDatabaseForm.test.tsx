@@ -34,3 +34,27 @@ describe('CreateDatabaseForm', () => {
     expect(screen.queryByText(/Give the token a name/)).toBeNull();
   });
 });
+
+describe('CreateDatabaseForm hosts', () => {
+  it('sends listed addresses for a MariaDB user, and none for this server only', async () => {
+    const calls = fakeServer({ 'POST /databases': (body) => [201, { ...(body as object), id: 'd1' }] });
+    renderWithProviders(<CreateDatabaseForm engine="mariadb" onCreated={() => undefined} />);
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('textbox', { name: /^name/i }), 'shop');
+    await user.click(screen.getByRole('radio', { name: 'Listed addresses' }));
+    await user.type(screen.getByRole('textbox', { name: /IP addresses/ }), '192.0.2.7, localhost');
+    await user.click(screen.getByRole('button', { name: 'Create database' }));
+    await user.click(screen.getByRole('radio', { name: 'This server only' }));
+    await user.click(screen.getByRole('button', { name: 'Create database' }));
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls.map((call) => call.body)).toEqual([
+      { engine: 'mariadb', name: 'shop', username: 'shop', hosts: ['192.0.2.7', 'localhost'] },
+      { engine: 'mariadb', name: 'shop', username: 'shop' },
+    ]);
+  });
+
+  it('offers no hosts for PostgreSQL', () => {
+    renderWithProviders(<CreateDatabaseForm engine="postgresql" onCreated={() => undefined} />);
+    expect(screen.queryByRole('radio', { name: 'Listed addresses' })).toBeNull();
+  });
+});

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SoftwareStatus, Task } from '../../lib/api.js';
-import { FakeSocket } from '../../test/fake-socket.js';
+import { FakeSocket, followedTask } from '../../test/fake-socket.js';
 import { fakeServer, renderWithProviders } from '../../test/render.js';
 import { SoftwarePage } from './SoftwarePage.js';
 
@@ -51,12 +51,7 @@ describe('SoftwarePage', () => {
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Install nginx' }));
 
-    await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(1));
-    const socket = FakeSocket.all[0]!;
-    socket.open();
-    expect(socket.sent).toEqual([{ type: 'subscribe', channel: 'task', id: TASK.id }]);
-    const update = (payload: unknown) =>
-      socket.receive({ type: 'update', channel: 'task', id: TASK.id, update: payload });
+    const update = await followedTask(TASK.id);
     update({ type: 'task', task: { ...TASK, state: 'running', progress: 40 } });
     update({
       type: 'log',

@@ -16,19 +16,17 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { IconChevronDown } from '@tabler/icons-react';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { usePageTitle } from '../../app/page-title.js';
 import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { DataTable } from '../../components/DataTable.js';
+import { TaskPanel } from '../../components/TaskPanel.js';
 import { api, type ServiceAction, type SoftwareStatus } from '../../lib/api.js';
 import { errorMessage } from '../../lib/errors.js';
 import { notifyFailure, notifySuccess } from '../../lib/notify.js';
-import { TaskLog } from './TaskLog.js';
-import { useTask } from './use-task.js';
 
 const KEY = ['software'] as const;
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 const SERVICE_MENU: readonly ServiceAction[] = ['start', 'restart', 'reload', 'stop', 'enable', 'disable'];
 
 interface Running {
@@ -226,27 +224,18 @@ function Actions({
 function RunningTask({ running, onClose }: { running: Running; onClose: () => void }) {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const followed = useTask(running.id);
-  const state = followed.task?.state;
-  const finished = state !== undefined && FINISHED.has(state);
-  useEffect(() => {
-    if (!finished) return;
-    void client.invalidateQueries({ queryKey: KEY });
-    if (state === 'succeeded') notifySuccess(t(`software.done.${running.action}`, { name: running.name }));
-    else notifyFailure(t('software.taskFailed', { name: running.name }));
-  }, [finished, state, client, running, t]);
   return (
-    <Card withBorder>
-      <TaskLog
-        title={t(`software.taskTitle.${running.action}`, { name: running.name })}
-        followed={followed}
-      />
-      {finished && (
-        <Button mt="sm" variant="default" onClick={onClose} style={{ alignSelf: 'flex-start' }}>
-          {t('software.closeTask')}
-        </Button>
-      )}
-    </Card>
+    <TaskPanel
+      id={running.id}
+      title={t(`software.taskTitle.${running.action}`, { name: running.name })}
+      onClose={onClose}
+      onFinished={(state) => {
+        void client.invalidateQueries({ queryKey: KEY });
+        if (state === 'succeeded')
+          notifySuccess(t(`software.done.${running.action}`, { name: running.name }));
+        else notifyFailure(t('software.taskFailed', { name: running.name }));
+      }}
+    />
   );
 }
 

@@ -21,6 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { ErrorState } from '../../app/ErrorState.js';
 import { usePageTitle } from '../../app/page-title.js';
+import { FactLines } from '../../components/FactLines.js';
 import { api, type Website } from '../../lib/api.js';
 import { live } from '../../lib/live.js';
 import { errorMessage } from '../../lib/errors.js';
@@ -171,7 +172,7 @@ function SiteSettings({ site }: { site: Website }) {
     ...(site.phpVersion ? [[t('websites.phpVersion'), site.phpVersion]] : []),
     ...(site.upstream ? [[t('websites.upstream'), site.upstream]] : []),
     ...(site.redirect ? [[t('websites.redirectTo'), `${site.redirect.code} → ${site.redirect.to}`]] : []),
-  ];
+  ] as [string, string][];
   return (
     <Card withBorder>
       <Stack>
@@ -210,16 +211,7 @@ function SiteSettings({ site }: { site: Website }) {
             {t('websites.save')}
           </Button>
         </Group>
-        {facts.map(([label, value]) => (
-          <Group key={label} gap="xs">
-            <Text fw={600} size="sm">
-              {label}
-            </Text>
-            <Text size="sm" className="mono">
-              {value}
-            </Text>
-          </Group>
-        ))}
+        <FactLines facts={facts} />
       </Stack>
     </Card>
   );

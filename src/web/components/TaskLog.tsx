@@ -1,8 +1,8 @@
 import { Alert, Badge, Code, Group, Progress, ScrollArea, Stack, Text } from '@mantine/core';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { TaskState } from '../../../contract/tasks.js';
-import type { FollowedTask } from './use-task.js';
+import type { TaskState } from '../../contract/tasks.js';
+import type { FollowedTask } from '../lib/use-task.js';
 
 const STATE_COLORS: Record<TaskState, string> = {
   queued: 'gray',
@@ -25,16 +25,16 @@ export function TaskLog({ title, followed }: { title: string; followed: Followed
     <Stack gap="sm" data-testid="task-log">
       <Group justify="space-between">
         <Text fw={600}>{title}</Text>
-        {task && <Badge color={STATE_COLORS[task.state]}>{t(`software.taskStates.${task.state}`)}</Badge>}
+        {task && <Badge color={STATE_COLORS[task.state]}>{t(`tasks.states.${task.state}`)}</Badge>}
       </Group>
       <Progress
         value={task?.progress ?? 0}
         animated={task?.state === 'running'}
-        aria-label={t('software.progress')}
+        aria-label={t('tasks.progress')}
       />
       <ScrollArea h={260} viewportRef={viewport} type="auto">
         <Code block className="mono" aria-live="polite">
-          {lines.length === 0 ? t('software.waiting') : lines.map((line) => line.line).join('\n')}
+          {lines.length === 0 ? t('tasks.waiting') : lines.map((line) => line.line).join('\n')}
         </Code>
       </ScrollArea>
       {task?.error && (

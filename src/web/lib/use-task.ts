@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { TaskLogLine, TaskView } from '../../../contract/tasks.js';
-import { live } from '../../lib/live.js';
+import type { TaskLogLine, TaskView } from '../../contract/tasks.js';
+import { live } from './live.js';
 
 export interface FollowedTask {
   task: TaskView | null;
