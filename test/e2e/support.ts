@@ -6,8 +6,28 @@ import { TOTP } from 'otpauth';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 
+/** What the page's document.getAnimations() returns, as far as the wait below reads it. */
+interface SettlingAnimation {
+  playState: string;
+  effect: { getComputedTiming(): { iterations?: number } } | null;
+}
+
 /** Zero serious or critical accessibility violations on what the page shows now. */
 export async function expectAccessible(page: Page, name: string): Promise<void> {
+  // A toast fading in or out has, for a moment, too little contrast: axe looks at a settled page
+  // (finite animations done; a skeleton's endless pulse does not count).
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { document: { getAnimations(): SettlingAnimation[] } }).document
+        .getAnimations()
+        .every(
+          (animation) =>
+            animation.playState !== 'running' ||
+            animation.effect?.getComputedTiming().iterations === Infinity,
+        ),
+    undefined,
+    { timeout: 10_000 },
+  );
   const result = await new AxeBuilder({ page }).analyze();
   const serious = result.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')

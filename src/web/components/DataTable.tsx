@@ -6,6 +6,9 @@ import { ErrorState } from '../app/ErrorState.js';
 import { EmptyState } from './EmptyState.js';
 import { TableSkeleton } from './TableSkeleton.js';
 
+/** A table wider than the screen scrolls; the keyboard must reach that scroll too (Tab, then arrows). */
+export const KEYBOARD_SCROLL = { viewportProps: { tabIndex: 0 } };
+
 interface DataTableProps<T> {
   /** The list's query: a skeleton while pending, the error with a retry; none for items at hand. */
   query?: UseQueryResult<unknown>;
@@ -35,7 +38,7 @@ export function DataTable<T>({
   if (query?.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   if (!items || items.length === 0) return <EmptyState title={empty.title} hint={empty.hint} />;
   return (
-    <Table.ScrollContainer minWidth={minWidth}>
+    <Table.ScrollContainer minWidth={minWidth} scrollAreaProps={KEYBOARD_SCROLL}>
       <Table striped highlightOnHover aria-label={label}>
         <Table.Thead>
           <Table.Tr>

@@ -10,6 +10,7 @@ import { api } from '../../lib/api.js';
 import { formatBytes, formatNumber, formatPercent, formatUptime } from '../../lib/format.js';
 import { TimeChart } from './TimeChart.js';
 import { useDashboard } from './use-dashboard.js';
+import { KEYBOARD_SCROLL } from '../../components/DataTable.js';
 
 const COLORS = {
   cpu: '#0ca678',
@@ -274,7 +275,7 @@ function ProcessTable({
       <Title order={2} size="h4" mb="sm">
         {title}
       </Title>
-      <Table.ScrollContainer minWidth={420}>
+      <Table.ScrollContainer minWidth={420} scrollAreaProps={KEYBOARD_SCROLL}>
         <Table striped aria-label={title}>
           <Table.Thead>
             <Table.Tr>
