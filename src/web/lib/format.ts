@@ -24,7 +24,8 @@ export function formatBytes(bytes: number, locale: string): string {
   return new Intl.NumberFormat(intlLocale(locale), {
     style: 'unit',
     unit: UNITS[unit],
-    unitDisplay: 'short',
+    // ICU's short form of a lone byte is "812 byte" in English: whole words below a kilobyte.
+    unitDisplay: unit === 0 ? 'long' : 'short',
     maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0,
   }).format(value);
 }
