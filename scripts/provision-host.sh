@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what Diwan's tests need on a Debian host: the managed services (MariaDB,
 # PostgreSQL, Redis running; nginx, php-fpm, cron, nftables installed), fail2ban (installed, never
-# started here: test/deploy/fail2ban.test.ts only runs fail2ban-regex), Debian's Chromium for the
+# started here: test/deploy/fail2ban.test.ts only runs fail2ban-regex), pebble (a test ACME server, started by the tests themselves), Debian's Chromium for the
 # browser tests (never a downloaded browser; DejaVu has the Arabic glyphs) and a PostgreSQL role for root.
 # Idempotent: on a host that has everything it only checks, in about a second.
 # Works with systemd as PID 1 and without it (containers, CI sandboxes), where apt starts nothing.
@@ -16,6 +16,7 @@ readonly packages=(
   build-essential python3
   systemd
   fail2ban
+  pebble
   chromium fonts-dejavu-core
 )
 readonly wait_seconds=30
