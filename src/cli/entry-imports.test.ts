@@ -33,6 +33,19 @@ describe('what each command loads', () => {
     }
   });
 
+  it('the web tier loads the API docs (@fastify/swagger and its UI) only when someone opens them', () => {
+    // About 100 modules and 2 MB of heap that only a developer's first visit to /api/docs needs.
+    const packages = new Set<string>();
+    for (const file of staticImportsOf('server/main.ts')) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/^import\s+(?!type\b)(?:[^;]*?\sfrom\s+)?'([^.'][^']*)'/gm)) {
+        packages.add(match[1]!);
+      }
+    }
+    expect(packages).toContain('fastify'); // the walk sees package imports at all
+    expect([...packages].filter((name) => name.startsWith('@fastify/swagger'))).toEqual([]);
+  });
+
   it('the walk follows imports through the tree', () => {
     const files = [...staticImportsOf('cli/commands/sites.ts')].map((file) => relative(src, file));
     expect(files).toContain('server/features/websites/store.ts');

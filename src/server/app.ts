@@ -156,7 +156,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     token: config.metricsToken,
     trustedProxies: config.trustedProxies,
   });
-  await registerOpenApi(app);
+  registerOpenApi(app);
 
   const checks: ReadinessCheck[] = [
     databaseCheck(deps.panelDb),
