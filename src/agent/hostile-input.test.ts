@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import hostile from '../../test/fixtures/hostile-inputs.json' with { type: 'json' };
 import { agentOps, type AgentOpName } from '../contract/agent-ops.js';
 import { DiwanError } from '../contract/errors.js';
@@ -104,6 +104,114 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
   'databases.revoke': { engine: 'mariadb', name: 'shop', username: 'shop_ro', hosts: ['10.0.0.1'] },
 };
 
+/** Every option a site can have, so that the optional and nested fields are attacked too. */
+const fullOptions = {
+  gzip: false,
+  index: ['index.html'],
+  rewrite: 'spa',
+  allow: ['192.0.2.0/24'],
+  deny: ['198.51.100.7'],
+  accessLog: false,
+  rateLimit: { perSecond: 10, burst: 5 },
+  bandwidthKb: 512,
+  errorPages: [{ code: 404, page: '/errors/404.html' }],
+  hotlinkProtection: { allow: ['cdn.example.com'] },
+  passwordProtection: {
+    path: '/admin',
+    realm: 'Staff only',
+    users: [{ username: 'ops', passwordHash: `{SSHA}${'A'.repeat(32)}` }],
+  },
+  snippet: 'add_header X-Site example;',
+};
+const siteId = '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b';
+const fullSites = [
+  {
+    id: siteId,
+    enabled: true,
+    spec: { type: 'static', root: 'shop', domains: ['example.com', 'www.example.com'], options: fullOptions },
+  },
+  {
+    id: siteId,
+    enabled: false,
+    spec: {
+      type: 'php',
+      root: 'shop',
+      phpVersion: '8.2',
+      domains: ['shop.example.com'],
+      options: fullOptions,
+    },
+  },
+  {
+    id: siteId,
+    enabled: true,
+    spec: {
+      type: 'redirect',
+      domains: ['old.example.com'],
+      redirect: { to: 'https://example.org/new', code: 308, keepPath: false },
+      options: fullOptions,
+    },
+  },
+];
+
+/**
+ * More valid inputs for the operations whose first sample leaves optional fields out; each is
+ * attacked field by field like the first. The coverage test below fails when a field of an
+ * operation's schema appears in none of its samples.
+ */
+const moreInputs: Partial<Record<AgentOpName, Record<string, unknown>[]>> = {
+  'software.install': [{ name: 'php-fpm', version: '8.2' }],
+  'software.service': [{ name: 'php-fpm', version: '8.2', action: 'restart' }],
+  'software.logs': [{ name: 'php-fpm', version: '8.2', lines: 5 }],
+  'websites.apply': fullSites.map((site) => ({ site })),
+  'websites.remove': [
+    ...fullSites.map((site) => ({ site, keepFiles: false })),
+    { site: validInputs['websites.apply'].site, keepFiles: true },
+  ],
+  'websites.drift': [{ sites: [...fullSites, validInputs['websites.apply'].site] }],
+  'databases.alter': [{ engine: 'mariadb', name: 'shop', collation: 'utf8mb4_bin' }],
+};
+
+/** Fields no valid input may hold: the agent takes a site's login as hashes only. */
+const neverValid = new Set(
+  ['websites.apply:site.', 'websites.remove:site.', 'websites.drift:sites.*.'].map(
+    (prefix) => `${prefix}spec.options.passwordProtection.users.*.password`,
+  ),
+);
+
+function samplesOf(name: AgentOpName): Record<string, unknown>[] {
+  return [validInputs[name], ...(moreInputs[name] ?? [])];
+}
+
+type JsonSchema = {
+  $ref?: string;
+  $defs?: Record<string, JsonSchema>;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+};
+
+/** Every path to a leaf field that a schema allows, list items written `*`: `site.spec.domains.*`. */
+function schemaLeafPaths(schema: z.ZodType): Set<string> {
+  const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const paths = new Set<string>();
+  const visit = (node: JsonSchema, path: string) => {
+    if (node.$ref) return visit(root.$defs![node.$ref.replace('#/$defs/', '')]!, path);
+    const alternatives = node.anyOf ?? node.oneOf ?? node.allOf;
+    if (alternatives) return alternatives.forEach((alternative) => visit(alternative, path));
+    if (node.properties) {
+      for (const [key, child] of Object.entries(node.properties)) visit(child, path ? `${path}.${key}` : key);
+      return;
+    }
+    if (node.type === 'array' && node.items) return visit(node.items, `${path}.*`);
+    if (path) paths.add(path);
+  };
+  visit(root, '');
+  return paths;
+}
+
 const groups = ['shell', 'argument', 'path', 'control', 'unicode', 'size', 'format', 'nginx', 'sql'] as const;
 /** The corpus writes long strings as `__REPEAT_x_N__`: the character x repeated N times. */
 const expand = (value: string) =>
@@ -161,10 +269,18 @@ function withLeaf(value: unknown, path: Path, leaf: unknown): Record<string, unk
  * redirect target (the corpus lists it as hostile where a domain is expected), and so on.
  */
 function harmless(path: Path, value: unknown): boolean {
-  const field = path.at(-1);
+  // The field a value is in: for an item of a list (`index.0`), the list's name.
+  const field = path.findLast((key) => typeof key === 'string');
   if ((field === 'upstream' || field === 'to') && value === 'http://a.com') return true;
   // An SQL comment marker is hostile in a database name; `a--b` is a fine folder name for a site.
-  if (field === 'root' && value === 'a--b') return true;
+  if (['root', 'index', 'realm', 'username'].includes(field as string) && value === 'a--b') return true;
+  // A path inside a site (an error page, a login's path) is a URL path under the site's root.
+  if ((field === 'page' || field === 'path') && value === '/etc/passwd') return true;
+  // A realm is words shown in the browser's login prompt.
+  if (field === 'realm' && value === 'a b') return true;
+  // The snippet is nginx text an administrator writes as is, refused only by `nginx -t` (tested
+  // against the real nginx in test/websites); here only NUL and oversize are refused.
+  if (field === 'snippet' && typeof value === 'string') return value.length <= 8_000 && !value.includes('\0');
   // A log search is free text, only ever compared in memory (test/websites shows it inert); only
   // control characters and oversize are refused there.
   return field === 'search' && typeof value === 'string' && value.length <= 200 && !hasControl(value);
@@ -197,7 +313,43 @@ describe('every agent operation refuses hostile input before anything runs', () 
     }
   });
 
-  for (const [name, valid] of Object.entries(validInputs)) {
+  it('the samples reach every field of every operation, optional and nested ones included', () => {
+    for (const name of Object.keys(agentOps) as AgentOpName[]) {
+      const covered = new Set(
+        samplesOf(name).flatMap((sample) =>
+          leafPaths(sample).map((path) => path.map((key) => (typeof key === 'number' ? '*' : key)).join('.')),
+        ),
+      );
+      const missing = [...schemaLeafPaths(agentOps[name].input)].filter(
+        (path) => !covered.has(path) && !neverValid.has(`${name}:${path}`),
+      );
+      expect(missing, name).toEqual([]);
+    }
+    for (const [name, input] of Object.entries(moreInputs)) {
+      for (const sample of input) {
+        expect(agentOps[name as AgentOpName].input.safeParse(sample).success, name).toBe(true);
+      }
+    }
+  });
+
+  it('a plain password for a site login is refused at the agent boundary', async () => {
+    for (const name of ['websites.apply', 'websites.remove'] as const) {
+      const input = moreInputs[name]![0]!;
+      const plain = withLeaf(input, ['site', 'spec', 'options', 'passwordProtection', 'users', 0], {
+        username: 'ops',
+        password: 'a fine password',
+      });
+      const outcome = await dispatch(name, plain, { token: 'dwt_test' }).catch((error: unknown) =>
+        error instanceof DiwanError ? error.code : String(error),
+      );
+      expect(outcome, name).toBe('DIWAN_E_VALIDATION');
+    }
+    expect(calls).toEqual([]);
+  });
+
+  for (const [name, valid] of (Object.keys(validInputs) as AgentOpName[]).flatMap((op) =>
+    samplesOf(op).map((sample) => [op, sample] as const),
+  )) {
     const shape = (agentOps[name as AgentOpName].input as unknown as z.ZodObject).shape as Record<
       string,
       unknown
@@ -205,7 +357,11 @@ describe('every agent operation refuses hostile input before anything runs', () 
     const fields = Object.keys(shape);
 
     it(`${name}: each field with hostile strings and wrong types, and unknown fields`, async () => {
-      const attempts: Record<string, unknown>[] = [];
+      calls.length = 0;
+      /** Each input with what was changed in it, for the failure message. */
+      const attempts: { input: Record<string, unknown>; change: string }[] = [];
+      const describeChange = (path: Path, value: unknown) =>
+        `${path.join('.')} = ${JSON.stringify(value)?.slice(0, 60)}`;
       const strings = name.startsWith('software.') ? [...hostileStrings, ...notInCatalog] : hostileStrings;
       for (const field of fields) {
         for (const value of [...strings, ...wrongTypes]) {
@@ -214,8 +370,9 @@ describe('every agent operation refuses hostile input before anything runs', () 
             (Array.isArray(valid[field]) && Array.isArray(value) && value.length === 0) ||
             // null where the field may be null (a follow's first step has no offset yet)
             (value === null && (shape[field] as z.ZodType).safeParse(null).success);
-          if (valid[field] !== value && !sameKind && !harmless([field], value))
-            attempts.push({ ...valid, [field]: value });
+          const bothFlags = typeof valid[field] === 'boolean' && typeof value === 'boolean';
+          if (valid[field] !== value && !sameKind && !bothFlags && !harmless([field], value))
+            attempts.push({ input: { ...valid, [field]: value }, change: describeChange([field], value) });
         }
       }
       // Nested fields too (a site's domains, upstream, redirect target…), one leaf at a time.
@@ -225,21 +382,26 @@ describe('every agent operation refuses hostile input before anything runs', () 
           // The other boolean is no wrong type: a flag has two right values.
           const bothFlags = typeof original === 'boolean' && typeof value === 'boolean';
           if (harmless(path, value) || original === value || bothFlags) continue;
-          attempts.push(withLeaf(valid, path, value));
+          attempts.push({ input: withLeaf(valid, path, value), change: describeChange(path, value) });
         }
       }
       attempts.push(
-        { ...valid, command: 'id' },
-        { ...valid, ...(JSON.parse('{"__proto__":{"name":"x"}}') as object) },
-        { ...valid, constructor: 'x' },
+        { input: { ...valid, command: 'id' }, change: 'unknown field command' },
+        {
+          input: { ...valid, ...(JSON.parse('{"__proto__":{"name":"x"}}') as object) },
+          change: 'unknown field __proto__',
+        },
+        { input: { ...valid, constructor: 'x' }, change: 'unknown field constructor' },
       );
-      for (const input of attempts) {
+      const accepted: string[] = [];
+      for (const { input, change } of attempts) {
         const outcome = await dispatch(name, input, { token: 'dwt_test' }).then(
           () => 'ran',
           (error: unknown) => (error instanceof DiwanError ? error.code : String(error)),
         );
-        expect(outcome, `${name} ${JSON.stringify(input).slice(0, 600)}`).toBe('DIWAN_E_VALIDATION');
+        if (outcome !== 'DIWAN_E_VALIDATION') accepted.push(`${change} → ${outcome}`);
       }
+      expect(accepted).toEqual([]);
       expect(calls).toEqual([]);
     });
   }

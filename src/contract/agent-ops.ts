@@ -259,6 +259,22 @@ function databaseOps() {
  * Every operation the agent performs, declared once: the web tier, the agent and the CLI validate
  * against these same schemas. The agent accepts nothing that is not listed here.
  */
+/**
+ * A site as the agent takes it: a login in front of it carries each user's {SSHA} hash only. The web
+ * tier hashes passwords before anything else sees them, so a plain one reaching the agent is refused
+ * at its boundary like any other malformed input.
+ */
+const agentSiteSchema = siteRecordSchema.refine(
+  (site) =>
+    (site.spec.options.passwordProtection?.users ?? []).every(
+      (user) => user.passwordHash !== undefined && user.password === undefined,
+    ),
+  {
+    message: 'give each user a passwordHash, never a password',
+    path: ['spec', 'options', 'passwordProtection', 'users'],
+  },
+);
+
 export const agentOps = {
   'system.ping': op({
     input: z.object({}).strict(),
@@ -320,14 +336,14 @@ export const agentOps = {
   }),
   /** Renders a site, writes it, checks and reloads nginx (and PHP-FPM), then asks the site. Whole or nothing. */
   'websites.apply': op({
-    input: z.object({ site: siteRecordSchema }).strict(),
+    input: z.object({ site: agentSiteSchema }).strict(),
     output: z.object({ root: z.string().nullable(), note: z.string().nullable() }),
     changesHost: true,
     timeoutMs: 120_000,
   }),
   /** Takes a site out of nginx and PHP-FPM, removes its user, and its files unless kept. */
   'websites.remove': op({
-    input: z.object({ site: siteRecordSchema, keepFiles: z.boolean() }).strict(),
+    input: z.object({ site: agentSiteSchema, keepFiles: z.boolean() }).strict(),
     output: z.object({ removedFiles: z.boolean() }),
     changesHost: true,
     timeoutMs: 120_000,
@@ -338,7 +354,7 @@ export const agentOps = {
    * the socket is open to the web tier's group only.
    */
   'websites.drift': op({
-    input: z.object({ sites: z.array(siteRecordSchema).max(5000) }).strict(),
+    input: z.object({ sites: z.array(agentSiteSchema).max(5000) }).strict(),
     output: siteDriftSchema,
     changesHost: false,
     timeoutMs: 60_000,

@@ -177,7 +177,10 @@ export const siteOptionsSchema = z
         path: z.union([z.literal('/'), sitePathSchema]).default('/'),
         realm: z
           .string()
-          .regex(/^[A-Za-z0-9 ._-]{1,64}$/, 'must be 1 to 64 letters, digits, spaces, dots, dashes')
+          .regex(
+            /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9])?$/,
+            'must be 1 to 64 letters, digits, spaces, dots, dashes, beginning and ending with a letter or digit',
+          )
           .default('Restricted'),
         users: z
           .array(
@@ -186,8 +189,8 @@ export const siteOptionsSchema = z
                 username: z
                   .string()
                   .regex(
-                    /^[A-Za-z0-9._-]{1,32}$/,
-                    'must be 1 to 32 letters, digits, dots, dashes, underscores',
+                    /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/,
+                    'must be 1 to 32 letters, digits, dots, dashes, underscores, beginning with a letter or digit',
                   ),
                 password: z
                   .string()

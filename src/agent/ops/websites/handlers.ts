@@ -439,15 +439,7 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     const { site } = raw as { site: SiteRecord }; // parsed by the dispatcher: defaults filled in
     return lock.runExclusive(
       async () => {
-        const users = site.spec.options.passwordProtection?.users ?? [];
-        if (users.some((user) => user.passwordHash === undefined || user.password !== undefined)) {
-          // The web tier hashes passwords before anything else sees them; a plain one here is a bug.
-          throw new DiwanError(
-            'DIWAN_E_VALIDATION',
-            'options.passwordProtection.users: give each user a passwordHash, never a password',
-            'options',
-          );
-        }
+        // A plain password never gets here: the contract's agentSiteSchema refuses it.
         const root = siteRoot(layout.webRoot, site.spec);
         const nonce = randomBytes(12).toString('hex');
         let note: string | null = null;
