@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -109,6 +110,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       events: panel.events,
       logger,
       now: panel.now,
+      // In tests many apps share one panel database and one configured address.
+      instance: config.env === 'test' ? undefined : `${hostname()} ${config.host}:${config.port}`,
     });
   trackRoutes(app);
   app.setValidatorCompiler(validatorCompiler);

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DiwanError } from '../../contract/errors.js';
 import type { TaskView } from '../../contract/tasks.js';
 import { buildTestApp, tokenHeaders, type TestApp } from '../../../test/support/app.js';
-import type { TaskContext } from './task-runner.js';
+import { pino } from 'pino';
+import { createTaskRunner, ownerPrefix, type TaskContext } from './task-runner.js';
+import { createTaskStore } from './task-store.js';
 
 let testApp: TestApp | undefined;
 afterEach(async () => {
@@ -261,6 +263,45 @@ describe('tasks', () => {
       ['dead', 'interrupted'],
     ]);
     expect(states[1]!.error).toMatch(/stopped while this task ran/);
+
+    // Restarted after a crash: the previous process of this instance (same host and address) beat
+    // a second ago, yet it is gone; the new one marks its tasks at once. Other instances keep theirs.
+    const instance = 'host 127.0.0.1:8686';
+    const previous = `${ownerPrefix(instance)}${'0'.repeat(24)}`;
+    await db
+      .insertInto('tasks')
+      .values({
+        ...base,
+        id: randomUUID(),
+        state: 'running',
+        created_at: now,
+        owner: previous,
+        heartbeat_at: now - 1_000,
+      })
+      .execute();
+    const restarted = createTaskRunner({
+      store: createTaskStore(db),
+      events: testApp.services.events,
+      logger: pino({ level: 'silent' }),
+      now: () => now,
+      instance,
+    });
+    const again = createTaskRunner({
+      store: createTaskStore(db),
+      events: testApp.services.events,
+      logger: pino({ level: 'silent' }),
+      now: () => now,
+      instance: 'host 127.0.0.1:8687',
+    });
+    expect(await again.sweepStale()).toEqual([]); // another instance's process: left alone
+    expect(await restarted.sweepStale()).toHaveLength(1);
+    const after = await db.selectFrom('tasks').select(['state']).where('owner', '=', previous).execute();
+    expect(after.map((row) => row.state)).toEqual(['interrupted']);
+    expect(
+      await db.selectFrom('tasks').select('state').where('owner', '=', 'alive').executeTakeFirst(),
+    ).toEqual({ state: 'running' });
+    await restarted.close(0);
+    await again.close(0);
 
     const held = gate();
     const mine = await testApp.tasks.submit({

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AgentEvent } from '../../contract/agent-ops.js';
 import { DiwanError } from '../../contract/errors.js';
 import type { TaskLogLine, TaskUpdate, TaskView } from '../../contract/tasks.js';
@@ -36,6 +36,17 @@ export interface TaskRunnerOptions {
   now: () => number;
   /** How often this instance says it still runs its tasks; a task silent for 3 periods is interrupted. */
   heartbeatMs?: number;
+  /**
+   * What makes this instance one of a kind while it runs (host name and listening address): a new
+   * process of the same instance knows the previous one is gone, so it marks that one's unfinished
+   * tasks interrupted at once instead of after three silent heartbeats.
+   */
+  instance?: string;
+}
+
+/** The first 12 characters of the task owners of an instance (an owner is 36, like the uuid it replaces). */
+export function ownerPrefix(instance: string): string {
+  return createHash('sha256').update(instance).digest('hex').slice(0, 12);
 }
 
 const MAX_LINES = 20_000;
@@ -59,7 +70,8 @@ interface Live {
 export function createTaskRunner(options: TaskRunnerOptions) {
   const { store, events, logger, now } = options;
   const heartbeatMs = options.heartbeatMs ?? 10_000;
-  const owner = randomUUID();
+  const prefix = options.instance === undefined ? undefined : ownerPrefix(options.instance);
+  const owner = prefix === undefined ? randomUUID() : prefix + randomBytes(12).toString('hex');
   const live = new Map<string, Live>();
   const queues = new Map<string, Promise<void>>();
   const watchers = new Map<string, Set<(update: TaskUpdate) => void>>();
@@ -187,11 +199,12 @@ export function createTaskRunner(options: TaskRunnerOptions) {
 
   /** Tasks whose instance stopped saying it runs them: that instance died mid-task. */
   async function sweepStale(): Promise<string[]> {
-    const ids = await store.interrupt(
-      { staleBefore: now() - 3 * heartbeatMs },
-      now(),
-      'Diwan stopped while this task ran; its outcome is unknown: check the log and try again',
-    );
+    const reason = 'Diwan stopped while this task ran; its outcome is unknown: check the log and try again';
+    const ids = await store.interrupt({ staleBefore: now() - 3 * heartbeatMs }, now(), reason);
+    // A previous process of this very instance (the same host and address) has stopped, heartbeat
+    // or not: a restart after a crash marks its tasks at once.
+    if (prefix !== undefined)
+      ids.push(...(await store.interrupt({ ownerPrefix: prefix, except: owner }, now(), reason)));
     for (const id of ids) await publishTask(id);
     return ids;
   }

@@ -103,21 +103,27 @@ export function createTaskStore(db: Kysely<Database>) {
     },
 
     /**
-     * Marks unfinished tasks interrupted: those of `owner` (an instance closing), or those whose
-     * owner has not said it runs them since `staleBefore` (an instance that died). Returns their ids.
+     * Marks unfinished tasks interrupted: those of `owner` (an instance closing), those whose owner
+     * has not said it runs them since `staleBefore` (an instance that died), or those of the earlier
+     * processes of an instance (owners starting with `ownerPrefix`, but for `except`, the current
+     * one). Returns their ids.
      */
     async interrupt(
-      which: { owner: string } | { staleBefore: number },
+      which: { owner: string } | { staleBefore: number } | { ownerPrefix: string; except: string },
       at: number,
       reason: string,
     ): Promise<string[]> {
       let select = db.selectFrom('tasks').select('id').where('state', 'in', UNFINISHED);
-      select =
-        'owner' in which
-          ? select.where('owner', '=', which.owner)
-          : select.where((eb) =>
-              eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', which.staleBefore)]),
-            );
+      if ('ownerPrefix' in which) {
+        if (!/^[0-9a-f]+$/.test(which.ownerPrefix)) throw new Error('an owner prefix is hex');
+        select = select.where('owner', 'like', `${which.ownerPrefix}%`).where('owner', '!=', which.except);
+      } else if ('owner' in which) {
+        select = select.where('owner', '=', which.owner);
+      } else {
+        select = select.where((eb) =>
+          eb.or([eb('heartbeat_at', 'is', null), eb('heartbeat_at', '<', which.staleBefore)]),
+        );
+      }
       const ids = (await select.execute()).map((row) => row.id);
       if (ids.length === 0) return [];
       await db
