@@ -59,8 +59,20 @@ export const taskLogQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 
+/** A phase the work entered (Install the package, Check the configuration…): a `step` line of its log. */
+export const taskStepSchema = z
+  .object({ seq: z.number().int().positive(), at: z.number(), name: z.string() })
+  .meta({ id: 'TaskStep' });
+export type TaskStep = z.infer<typeof taskStepSchema>;
+
 export const taskDetailSchema = z
-  .object({ task: taskSchema, log: z.array(taskLogLineSchema), nextAfter: z.number().int().nullable() })
+  .object({
+    task: taskSchema,
+    /** Every step so far, in order; the last is the current one while the task runs. */
+    steps: z.array(taskStepSchema),
+    log: z.array(taskLogLineSchema),
+    nextAfter: z.number().int().nullable(),
+  })
   .meta({ id: 'TaskDetail' });
 
 /** What the server tells WebSocket subscribers of a task. */

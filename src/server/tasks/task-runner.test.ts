@@ -45,7 +45,9 @@ describe('tasks', () => {
       input: { what: 'lines' },
       createdBy: 'tester',
       run: async (context) => {
-        for (let i = 1; i <= 1500; i++) context.log(`line ${i}`, i % 2 ? 'stdout' : 'stderr');
+        context.log('Prepare', 'step');
+        for (let i = 2; i <= 1500; i++) context.log(`line ${i}`, i % 2 ? 'stdout' : 'stderr');
+        context.onAgentEvent({ kind: 'log', stream: 'step', line: 'Finish' });
         context.onAgentEvent({ kind: 'progress', percent: 40 });
         context.onAgentEvent({ kind: 'log', stream: 'info', line: 'from the agent' });
         return { answer: 42 };
@@ -67,12 +69,17 @@ describe('tasks', () => {
     });
     expect(body.task.startedAt).toBeGreaterThanOrEqual(body.task.createdAt);
     expect(body.log).toHaveLength(1000);
-    expect(body.log[0]).toMatchObject({ seq: 1, stream: 'stdout', line: 'line 1' });
+    expect(body.log[0]).toMatchObject({ seq: 1, stream: 'step', line: 'Prepare' });
     expect(body.log[1]).toMatchObject({ seq: 2, stream: 'stderr', line: 'line 2' });
     expect(body.nextAfter).toBe(1000);
+    // The steps come whole with every page of the log: the first page already names the last step.
+    expect(body.steps.map((step: { seq: number; name: string }) => [step.seq, step.name])).toEqual([
+      [1, 'Prepare'],
+      [1501, 'Finish'],
+    ]);
     const rest = await testApp.app.inject({ url: `/api/v1/tasks/${task.id}?after=1000`, headers });
     expect(rest.json().log.map((line: { seq: number }) => line.seq)).toEqual(
-      Array.from({ length: 501 }, (_, i) => 1001 + i),
+      Array.from({ length: 502 }, (_, i) => 1001 + i),
     );
     expect(rest.json().log.at(-1)).toMatchObject({ stream: 'info', line: 'from the agent' });
     expect(rest.json().nextAfter).toBeNull();

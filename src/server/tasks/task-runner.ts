@@ -248,6 +248,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     },
 
     log: (id: string, after: number, limit: number) => store.log(id, after, limit),
+    steps: (id: string) => store.steps(id),
 
     /** Stops a queued task, or a running one whose work may stop midway. */
     async cancel(id: string): Promise<TaskView> {

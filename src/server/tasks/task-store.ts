@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { TaskLogLine, TaskState, TaskView } from '../../contract/tasks.js';
+import type { TaskLogLine, TaskState, TaskStep, TaskView } from '../../contract/tasks.js';
 import type { Database, Task } from '../db/schema.js';
+
+/** Steps listed with a task at most (a task names a handful; its log holds them all anyway). */
+const MAX_STEPS = 200;
 
 export interface NewTaskRecord {
   kind: string;
@@ -91,6 +94,18 @@ export function createTaskStore(db: Kysely<Database>) {
         .limit(limit)
         .execute();
       return rows.map((row) => ({ ...row, stream: row.stream as TaskLogLine['stream'] }));
+    },
+
+    /** The phases the work entered, in order: the `step` lines of its log. */
+    async steps(taskId: string): Promise<TaskStep[]> {
+      return db
+        .selectFrom('task_logs')
+        .select(['seq', 'at', 'line as name'])
+        .where('task_id', '=', taskId)
+        .where('stream', '=', 'step')
+        .orderBy('seq')
+        .limit(MAX_STEPS)
+        .execute();
     },
 
     async heartbeat(owner: string, at: number): Promise<void> {

@@ -44,9 +44,12 @@ export function taskRoutes(deps: { tasks: TaskRunner }): FastifyPluginAsyncZod {
       async (request) => {
         const task = await deps.tasks.get(request.params.id);
         if (!task) throw new DiwanError('DIWAN_E_NOT_FOUND', 'No such task', 'id');
-        const log = await deps.tasks.log(task.id, request.query.after, request.query.limit);
+        const [log, steps] = await Promise.all([
+          deps.tasks.log(task.id, request.query.after, request.query.limit),
+          deps.tasks.steps(task.id),
+        ]);
         const more = log.length === request.query.limit;
-        return { task, log, nextAfter: more ? log.at(-1)!.seq : null };
+        return { task, steps, log, nextAfter: more ? log.at(-1)!.seq : null };
       },
     );
 
