@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_PROTOCOL_VERSION } from '../../src/contract/agent-ops.js';
 import { cleanEnv, diwanBin, freePort } from '../support/cli.js';
+import { HOST_LOCK_TIMEOUT_MS, lockHostService } from '../support/host-lock.js';
 
 // Diwan as it runs in production on this machine: the agent as root on its socket, the web tier as
 // the unprivileged user `diwan` (made by scripts/provision-host.sh), SQLite in a data dir that user
@@ -180,51 +181,88 @@ describe('production topology: root agent, unprivileged web tier', () => {
     expect(attempt.output).toMatch(/EACCES/);
   });
 
-  it('serves an operation through the API, the web tier asking the root agent with the user session', async () => {
-    const login = await fetch(`${web.base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: web.username, password: web.password, entrance: web.entrance }),
-    });
-    expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const changed = await fetch(`${web.base}/api/v1/auth/password`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken, origin: web.base },
-      body: JSON.stringify({ currentPassword: web.password, newPassword: 'a-long-topology-password-2026' }),
-    });
-    expect(changed.status, await changed.clone().text()).toBeLessThan(300);
-
-    const software = await fetch(`${web.base}/api/v1/software`, { headers: { cookie } });
-    expect(software.status, await software.clone().text()).toBe(200);
-    const body = (await software.json()) as {
-      software: { name: string; installed: boolean }[];
-      init: string;
-    };
-    expect(body.software.find((row) => row.name === 'nginx')).toMatchObject({ installed: true });
-    expect(body.init).toBe('sysv');
-
-    // A caller on the socket without a live credential: refused, and audited by the agent itself.
-    expect(await callAgent(env.DIWAN_AGENT_SOCKET!, null)).toMatchObject({
-      type: 'error',
-      error: { code: 'DIWAN_E_UNAUTHORIZED' },
-    });
-    expect(await callAgent(env.DIWAN_AGENT_SOCKET!, { session: 'dws_stolen-or-made-up' })).toMatchObject({
-      error: { code: 'DIWAN_E_UNAUTHORIZED' },
-    });
-    // The agent writes its audit rows after answering: wait for both (a few seconds at most).
-    let entries: { outcome: string; actorType: string }[] = [];
-    for (let attempt = 0; attempt < 50 && entries.length < 2; attempt += 1) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-      const audit = await fetch(`${web.base}/api/v1/audit?action=agent.software.status`, {
-        headers: { cookie },
+  it(
+    'serves an operation through the API, the web tier asking the root agent with the user session',
+    async () => {
+      const login = await fetch(`${web.base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: web.username, password: web.password, entrance: web.entrance }),
       });
-      entries = ((await audit.json()) as { entries: typeof entries }).entries;
-    }
-    expect(entries).toHaveLength(2);
-    expect(entries.every((entry) => entry.outcome === 'denied' && entry.actorType === 'anonymous')).toBe(
-      true,
-    );
-  });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+      const { csrfToken } = (await login.json()) as { csrfToken: string };
+      const changed = await fetch(`${web.base}/api/v1/auth/password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken, origin: web.base },
+        body: JSON.stringify({ currentPassword: web.password, newPassword: 'a-long-topology-password-2026' }),
+      });
+      expect(changed.status, await changed.clone().text()).toBeLessThan(300);
+
+      const software = await fetch(`${web.base}/api/v1/software`, { headers: { cookie } });
+      expect(software.status, await software.clone().text()).toBe(200);
+      const body = (await software.json()) as {
+        software: { name: string; installed: boolean }[];
+        init: string;
+      };
+      expect(body.software.find((row) => row.name === 'nginx')).toMatchObject({ installed: true });
+      expect(body.init).toBe('sysv');
+
+      // A change to the host through the socket, by the root agent for the user's session: cron
+      // started (or stopped, if it ran) and put back as it was found.
+      const unlock = await lockHostService('cron');
+      try {
+        const cron = async () =>
+          (
+            (await (await fetch(`${web.base}/api/v1/software`, { headers: { cookie } })).json()) as {
+              software: { name: string; running: boolean }[];
+            }
+          ).software.find((row) => row.name === 'cron')!.running;
+        const change = (action: 'start' | 'stop') =>
+          fetch(`${web.base}/api/v1/software/cron/${action}`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              cookie,
+              'x-csrf-token': csrfToken,
+              origin: web.base,
+            },
+            body: '{}',
+          });
+        const ranBefore = await cron();
+        const first = await change(ranBefore ? 'stop' : 'start');
+        expect(first.status, await first.clone().text()).toBe(200);
+        expect(((await first.json()) as { running: boolean }).running).toBe(!ranBefore);
+        expect(await cron()).toBe(!ranBefore);
+        const back = await change(ranBefore ? 'start' : 'stop');
+        expect(back.status, await back.clone().text()).toBe(200);
+        expect(await cron()).toBe(ranBefore);
+      } finally {
+        unlock();
+      }
+
+      // A caller on the socket without a live credential: refused, and audited by the agent itself.
+      expect(await callAgent(env.DIWAN_AGENT_SOCKET!, null)).toMatchObject({
+        type: 'error',
+        error: { code: 'DIWAN_E_UNAUTHORIZED' },
+      });
+      expect(await callAgent(env.DIWAN_AGENT_SOCKET!, { session: 'dws_stolen-or-made-up' })).toMatchObject({
+        error: { code: 'DIWAN_E_UNAUTHORIZED' },
+      });
+      // The agent writes its audit rows after answering: wait for both (a few seconds at most).
+      let entries: { outcome: string; actorType: string }[] = [];
+      for (let attempt = 0; attempt < 50 && entries.length < 2; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+        const audit = await fetch(`${web.base}/api/v1/audit?action=agent.software.status`, {
+          headers: { cookie },
+        });
+        entries = ((await audit.json()) as { entries: typeof entries }).entries;
+      }
+      expect(entries).toHaveLength(2);
+      expect(entries.every((entry) => entry.outcome === 'denied' && entry.actorType === 'anonymous')).toBe(
+        true,
+      );
+    },
+    HOST_LOCK_TIMEOUT_MS + 60_000,
+  ); // it may wait for services.test, which holds cron meanwhile
 });

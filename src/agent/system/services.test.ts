@@ -100,7 +100,13 @@ describe('services on this host', () => {
 
   beforeAll(async () => {
     // sites-cli.test starts and stops the same nginx.
-    unlock = await lockHostService('nginx');
+    const unlockNginx = await lockHostService('nginx');
+    // production-topology.test starts and stops cron through the API.
+    const unlockCron = await lockHostService('cron');
+    unlock = () => {
+      unlockCron();
+      unlockNginx();
+    };
     for (const unit of units) {
       expect(
         readText('/', `etc/init.d/${unit}`),
