@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,18 +83,41 @@ describe('apt on this host', () => {
   });
 
   it(
-    'installs and removes hello for real, with apt’s output and progress',
+    'installs and removes hello for real, with apt’s output and progress, waiting for the dpkg lock',
     async () => {
       expect(helloWasInstalled, 'hello must not be installed before this test (it removes it)').toBe(false);
       expect(existsSync('/usr/bin/hello')).toBe(false);
       const candidate = (await packages.available(['hello'])).get('hello');
 
+      // Another package manager holds dpkg's lock (as apt and unattended-upgrades take it: a POSIX
+      // lock on lock-frontend): the install waits for it instead of failing.
+      const holder = spawn(
+        'python3',
+        [
+          '-c',
+          'import fcntl, sys\nf = open("/var/lib/dpkg/lock-frontend", "w")\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint("held", flush=True)\nsys.stdin.read()',
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      await once(holder.stdout, 'data');
       const lines: string[] = [];
       const progress: number[] = [];
-      await packages.install(['hello'], {
-        onLine: (_stream, line) => lines.push(line),
-        onProgress: (percent) => progress.push(percent),
-      });
+      let settled = false;
+      const installing = packages
+        .install(['hello'], {
+          onLine: (_stream, line) => lines.push(line),
+          onProgress: (percent) => progress.push(percent),
+        })
+        .finally(() => (settled = true));
+      await sleep(3_000);
+      expect(settled, 'the install must wait while the lock is held').toBe(false);
+      expect(existsSync('/usr/bin/hello')).toBe(false);
+      holder.stdin.end();
+      await once(holder, 'exit');
+      await installing;
+      expect(lines.some((line) => line.includes('Could not get lock /var/lib/dpkg/lock-frontend'))).toBe(
+        true,
+      );
       expect(existsSync('/usr/bin/hello')).toBe(true);
       expect((await run('/usr/bin/hello', [])).stdout).toBe('Hello, world!\n');
       expect((await packages.installedVersions(['hello'])).get('hello')).toBe(candidate);
