@@ -52,6 +52,10 @@ async function finished(task: TaskView): Promise<{ task: TaskView; log: string[]
 }
 
 const sshdRunning = () => listProcesses().some((process) => process.comm === 'sshd');
+/** The listening sshd (it retitles itself `sshd: /usr/sbin/sshd [listener] …`), not a session's. */
+const sshdPid = () =>
+  listProcesses().find((process) => process.comm === 'sshd' && /\[listener\]/.test(process.argv[0] ?? ''))
+    ?.pid;
 const dpkgVersion = (name: string) =>
   execFileSync('dpkg-query', ['-W', '-f', '${Version}', '--', name], { encoding: 'utf8' });
 
@@ -106,7 +110,7 @@ describe('the Software center on this machine', () => {
     expect(readLogs.statusCode).toBe(403);
   });
 
-  it('installs openssh-server with apt as a task, starts it, stops, starts and removes it', async () => {
+  it('installs openssh-server with apt as a task, starts it, stops, starts, restarts, reloads, disables and enables it at boot, and removes it', async () => {
     if ((await entry('openssh-server')).installed) {
       const cleanup = await finished((await post('openssh-server/uninstall')).json());
       expect(cleanup.task.state, cleanup.log.join('\n')).toBe('succeeded');
@@ -143,6 +147,22 @@ describe('the Software center on this machine', () => {
     const started = await post('openssh-server/start');
     expect(started.json()).toMatchObject({ running: true });
     expect(sshdRunning()).toBe(true);
+    // Restart: a new daemon; reload: the same one, told to read its configuration again.
+    const before = sshdPid();
+    expect(before).toBeDefined();
+    const restarted = await post('openssh-server/restart');
+    expect(restarted.statusCode, restarted.body).toBe(200);
+    expect(restarted.json()).toMatchObject({ running: true });
+    const after = sshdPid();
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    const reloaded = await post('openssh-server/reload');
+    expect(reloaded.statusCode, reloaded.body).toBe(200);
+    expect(reloaded.json()).toMatchObject({ running: true });
+    expect(sshdPid()).toBe(after);
+    // At boot: off, then on again.
+    expect((await post('openssh-server/disable')).json()).toMatchObject({ enabledAtBoot: false });
+    expect((await post('openssh-server/enable')).json()).toMatchObject({ enabledAtBoot: true });
 
     const logs = await testApp.app.inject({
       url: '/api/v1/software/openssh-server/logs?lines=20',
@@ -163,6 +183,10 @@ describe('the Software center on this machine', () => {
         'software.install openssh-server success',
         'software.stop openssh-server success',
         'software.start openssh-server success',
+        'software.restart openssh-server success',
+        'software.reload openssh-server success',
+        'software.disable openssh-server success',
+        'software.enable openssh-server success',
         'software.uninstall openssh-server success',
       ]),
     );
