@@ -17,6 +17,7 @@ readonly packages=(
   systemd
   fail2ban
   pebble
+  shellcheck
   chromium fonts-dejavu-core
 )
 readonly wait_seconds=30
