@@ -136,7 +136,7 @@ function unavailableReason(dialect: DatabaseDialect): Promise<string | null> {
   return probe;
 }
 
-function adminUrlFor(dialect: 'mysql' | 'postgres'): string {
+export function adminUrlFor(dialect: 'mysql' | 'postgres'): string {
   const { env, fallback } = serverUrls[dialect];
   return process.env[env] || fallback;
 }
@@ -156,6 +156,7 @@ async function createServerDatabase(serverUrl: string, poolSize: number): Promis
   });
   // Unique to the run and safe as an identifier: pid and random hex only.
   const name = `diwan_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await sweepDeadRuns(adminUrl, admin.dialect);
   await withAdmin(adminUrl, async (db) => {
     if (admin.dialect === 'mysql') {
       await sql`create database ${sql.id(name)} character set utf8mb4 collate utf8mb4_bin`.execute(db);
@@ -177,7 +178,59 @@ async function createServerDatabase(serverUrl: string, poolSize: number): Promis
 
 type AdminDb = ReturnType<typeof openPanelDb>['db'];
 
-async function withAdmin(adminUrl: string, work: (db: AdminDb) => Promise<void>): Promise<void> {
+const sweeps = new Map<string, Promise<void>>();
+const RUN_DATABASE = /^diwan_t_(\d+)_[0-9a-f]{8}$/;
+
+/**
+ * Drops the databases that runs killed before their cleanup left behind: those named for a process
+ * that no longer exists. A live process keeps its databases, whoever it is. Once per server and
+ * process.
+ */
+function sweepDeadRuns(adminUrl: string, dialect: 'mysql' | 'postgres'): Promise<void> {
+  let sweep = sweeps.get(adminUrl);
+  if (!sweep) {
+    sweep = dropDeadRunDatabases(adminUrl, dialect);
+    sweeps.set(adminUrl, sweep);
+  }
+  return sweep;
+}
+
+/** The sweep itself, each time it is called (createServerDatabase sweeps once per process). */
+export function dropDeadRunDatabases(adminUrl: string, dialect: 'mysql' | 'postgres'): Promise<void> {
+  return withAdmin(adminUrl, async (db) => {
+    const rows =
+      dialect === 'mysql'
+        ? (
+            await sql<{
+              name: string;
+            }>`select schema_name as name from information_schema.schemata where schema_name like 'diwan\_t\_%'`.execute(
+              db,
+            )
+          ).rows
+        : (
+            await sql<{
+              name: string;
+            }>`select datname as name from pg_database where datname like 'diwan\_t\_%'`.execute(db)
+          ).rows;
+    for (const { name } of rows) {
+      const pid = RUN_DATABASE.exec(name)?.[1];
+      if (pid === undefined || processExists(Number(pid))) continue;
+      const force = dialect === 'postgres' ? sql` with (force)` : sql``;
+      await sql`drop database if exists ${sql.id(name)}${force}`.execute(db);
+    }
+  });
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function withAdmin(adminUrl: string, work: (db: AdminDb) => Promise<void>): Promise<void> {
   const config = parsedOrThrow(adminUrl, 1);
   const panelDb = openPanelDb(config);
   try {
