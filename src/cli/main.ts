@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { version } from '../server/version.js';
 import { agentCommand } from './commands/agent.js';
+import { backupCommand } from './commands/backup.js';
 import { configCommand } from './commands/config.js';
 import { doctorCommand } from './commands/doctor.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(agentCommand());
   program.addCommand(configCommand());
   program.addCommand(migrateCommand());
+  program.addCommand(backupCommand());
   program.addCommand(doctorCommand());
   program.addCommand(infoCommand());
   program.addCommand(passwdCommand());

@@ -54,6 +54,24 @@ describe('systemd units', () => {
     expect(web).not.toMatch(/^User=root/m);
   });
 
+  it('back up the panel daily, unprivileged, keeping the newest 14', async () => {
+    const service = readFileSync(new URL('diwan-backup.service', unitsDir), 'utf8');
+    const timer = readFileSync(new URL('diwan-backup.timer', unitsDir), 'utf8');
+    expect(await verify({ 'diwan-backup.service': service, 'diwan-backup.timer': timer })).toBe('');
+    expect(service.split('\n')).toEqual(
+      expect.arrayContaining([
+        'User=diwan',
+        'Type=oneshot',
+        'ProtectSystem=strict',
+        'ReadWritePaths=/var/lib/diwan',
+      ]),
+    );
+    expect(service).toMatch(
+      /^ExecStart=\/usr\/bin\/node \/opt\/diwan\/bin\/diwan\.js backup create --keep 14$/m,
+    );
+    expect(timer.split('\n')).toEqual(expect.arrayContaining(['OnCalendar=daily', 'Persistent=true']));
+  });
+
   it('run the agent as root with its socket directory, and no shell in between', () => {
     expect(agent.split('\n')).toEqual(expect.arrayContaining(['User=root', 'RuntimeDirectory=diwan']));
     expect(agent).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/diwan\/bin\/diwan\.js agent --group diwan$/m);
