@@ -220,6 +220,23 @@ export const createdDatabaseSchema = databaseDetailSchema
 
 export const databaseListQuerySchema = z.object({ engine: databaseEngineSchema.optional() });
 
+/** A database on the server that Diwan does not manage (made by hand, or before Diwan came). */
+export const unmanagedDatabaseSchema = z
+  .object({
+    name: z.string(),
+    sizeBytes: z.number(),
+    tables: z.number().int().nullable(),
+    /** Whether Diwan can take it in: its name must follow Diwan's rules (see `reason`). */
+    adoptable: z.boolean(),
+    reason: z.string().nullable(),
+  })
+  .meta({ id: 'UnmanagedDatabase' });
+
+/** Takes a database that exists on the server into Diwan's list; its users stay as they are. */
+export const adoptDatabaseBodySchema = withNameLimits(
+  z.object({ engine: databaseEngineSchema, name: identifierSchema }).strict(),
+);
+
 export const createDatabaseUserBodySchema = z
   .object({
     username: identifierSchema,

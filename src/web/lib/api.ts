@@ -21,6 +21,7 @@ import type {
   importBodySchema,
   redisStatusSchema,
   revealedPasswordSchema,
+  unmanagedDatabaseSchema,
   updateDatabaseUserBodySchema,
   uploadSchema,
 } from '../../contract/databases.js';
@@ -64,6 +65,7 @@ export type CreatedDatabase = z.infer<typeof createdDatabaseSchema>;
 export type CreateDatabaseBody = z.input<typeof createDatabaseBodySchema>;
 export type { DatabaseEngine };
 export type DatabaseDetail = z.infer<typeof databaseDetailSchema>;
+export type UnmanagedDatabase = z.infer<typeof unmanagedDatabaseSchema>;
 export type DatabaseUser = z.infer<typeof databaseUserSchema>;
 /** A user as a change answers it: the password once, when Diwan made it. */
 export type DatabaseUserWithPassword = DatabaseUser & { password?: string };
@@ -219,6 +221,12 @@ export const api = {
   deleteDatabase: (id: string, name: string) =>
     request<unknown>('DELETE', `/databases/${encodeURIComponent(id)}`, undefined, { confirm: name }),
   database: (id: string) => request<DatabaseDetail>('GET', `/databases/${encodeURIComponent(id)}`),
+  /** Databases on the server that Diwan does not manage yet. */
+  unmanagedDatabases: (engine: DatabaseEngine) =>
+    request<{ databases: UnmanagedDatabase[] }>('GET', '/databases/unmanaged', undefined, { engine }),
+  /** Takes one of them into Diwan's list; its users stay as they are. */
+  adoptDatabase: (engine: DatabaseEngine, name: string) =>
+    request<DatabaseDetail>('POST', '/databases/adopt', { engine, name }),
   /** Every user of an engine, with the databases it has: the candidates for a grant. */
   engineUsers: (engine: DatabaseEngine) =>
     request<{ users: EngineUser[] }>('GET', '/databases/users', undefined, { engine }),

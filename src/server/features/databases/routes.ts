@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { idParamsSchema, okSchema } from '../../../contract/auth.js';
 import {
+  adoptDatabaseBodySchema,
   createDatabaseBodySchema,
   createDatabaseUserBodySchema,
   createdDatabaseSchema,
@@ -15,6 +16,7 @@ import {
   engineUserSchema,
   revealedPasswordSchema,
   updateDatabaseBodySchema,
+  unmanagedDatabaseSchema,
   updateDatabaseUserBodySchema,
 } from '../../../contract/databases.js';
 import { errorResponses } from '../../../contract/errors.js';
@@ -72,6 +74,39 @@ export function databaseRoutes(deps: { databases: DatabaseService }): FastifyPlu
         const actor = request.principal?.user.username ?? null;
         const created = await databases.create(request.body, actor, agentCredentialsOf(request));
         return reply.code(201).send(created);
+      },
+    );
+
+    app.get(
+      '/databases/unmanaged',
+      {
+        schema: {
+          tags: ['databases'],
+          summary: "Databases on the engine's server that Diwan does not manage yet",
+          querystring: z.object({ engine: databaseEngineSchema }),
+          response: { 200: z.object({ databases: z.array(unmanagedDatabaseSchema) }), ...failures },
+        },
+      },
+      async (request) => ({
+        databases: await databases.unmanaged(request.query.engine, agentCredentialsOf(request)),
+      }),
+    );
+
+    app.post(
+      '/databases/adopt',
+      {
+        config: { audit: 'database.adopt' },
+        schema: {
+          tags: ['databases'],
+          summary:
+            "Takes a database that exists on the server into Diwan's list (its users stay as they are)",
+          body: adoptDatabaseBodySchema,
+          response: { 201: databaseDetailSchema, ...failures },
+        },
+      },
+      async (request, reply) => {
+        const actor = request.principal?.user.username ?? null;
+        return reply.code(201).send(await databases.adopt(request.body, actor, agentCredentialsOf(request)));
       },
     );
 

@@ -9,6 +9,7 @@ import type {
   updateDatabaseBodySchema,
   updateDatabaseUserBodySchema,
 } from '../../../contract/databases.js';
+import { adoptDatabaseBodySchema } from '../../../contract/databases.js';
 import { DiwanError } from '../../../contract/errors.js';
 import type { AgentClient } from '../../agent/client.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
@@ -129,6 +130,48 @@ export function createDatabaseService(deps: DatabaseServiceDeps) {
         }),
       );
       return records.map((r) => view(r, live.get(`${r.engine}:${r.name}`)));
+    },
+
+    /** Databases on the engine's server that Diwan has no record of, and whether each can be taken in. */
+    async unmanaged(engine: DatabaseEngine, auth: AgentCredentials | null) {
+      const [listed, records] = await Promise.all([
+        agent.call('databases.list', { engine }, auth),
+        store.list(engine),
+      ]);
+      const known = new Set(records.map((record) => record.name));
+      return listed.databases
+        .filter((live) => !known.has(live.name))
+        .map((live) => {
+          const checked = adoptDatabaseBodySchema.safeParse({ engine, name: live.name });
+          return {
+            name: live.name,
+            sizeBytes: live.sizeBytes,
+            tables: live.tables,
+            adoptable: checked.success,
+            reason: checked.success ? null : (checked.error.issues[0]?.message ?? 'not a name Diwan accepts'),
+          };
+        });
+    },
+
+    /** Takes an existing database into Diwan's records (nothing on the server changes). */
+    async adopt(
+      body: z.output<typeof adoptDatabaseBodySchema>,
+      actor: string | null,
+      auth: AgentCredentials | null,
+    ) {
+      await refuseTaken(body.engine, { name: body.name });
+      const listed = await agent.call('databases.list', { engine: body.engine, names: [body.name] }, auth);
+      const live = listed.databases.find((database) => database.name === body.name);
+      if (!live)
+        throw new DiwanError('DIWAN_E_NOT_FOUND', `There is no database ${body.name} on this server`, 'name');
+      const id = await store.insertAdopted({
+        engine: body.engine,
+        name: body.name,
+        charset: live.charset,
+        collation: live.collation,
+        createdBy: actor,
+      });
+      return detail(await record(id), auth);
     },
 
     async get(id: string, auth: AgentCredentials | null) {

@@ -108,6 +108,32 @@ export function createDatabaseStore(db: Kysely<Database>, now: () => number) {
     },
 
     /** A database with the user made for it, in one transaction. */
+    /** A database Diwan did not make: its record alone, no user. */
+    async insertAdopted(input: {
+      engine: DatabaseEngine;
+      name: string;
+      charset: string | null;
+      collation: string | null;
+      createdBy: string | null;
+    }): Promise<string> {
+      const at = now();
+      const id = randomUUID();
+      await db
+        .insertInto('databases')
+        .values({
+          id,
+          engine: input.engine,
+          name: input.name,
+          charset: input.charset,
+          collation: input.collation,
+          created_by: input.createdBy,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+      return id;
+    },
+
     async insertDatabase(input: {
       engine: DatabaseEngine;
       name: string;

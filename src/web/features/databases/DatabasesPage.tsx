@@ -28,6 +28,7 @@ import { CreateDatabaseForm } from './CreateDatabaseForm.js';
 import { DeleteDatabase } from './DeleteDatabase.js';
 import { DATABASES_KEY } from './keys.js';
 import { RedisPanel } from './RedisPanel.js';
+import { UnmanagedDatabases } from './UnmanagedDatabases.js';
 
 const ENGINES: readonly DatabaseEngine[] = ['mariadb', 'postgresql'];
 const TABS = [...ENGINES, 'redis'] as const;
@@ -99,7 +100,10 @@ function EngineDatabases({ engine }: { engine: DatabaseEngine }) {
         <Text c="dimmed" size="sm">
           {t('databases.explain')}
         </Text>
-        <Button onClick={open}>{t('databases.new')}</Button>
+        <Group gap="sm">
+          <UnmanagedDatabases engine={engine} />
+          <Button onClick={open}>{t('databases.new')}</Button>
+        </Group>
       </Group>
       {created && (
         <Alert color="yellow" mb="md" title={t('databases.shownOnce', { name: created.name })}>
