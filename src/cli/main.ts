@@ -8,6 +8,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { entranceCommand, infoCommand, passwdCommand, tokenCommand, userCommand } from './commands/users.js';
 import { siteCommand } from './commands/sites.js';
+import { deployCommand } from './commands/deploy.js';
 
 export function buildProgram(): Command {
   const program = new Command('diwan')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(tokenCommand());
   program.addCommand(siteCommand());
   program.addCommand(entranceCommand());
+  program.addCommand(deployCommand());
   return program;
 }
 

@@ -15,7 +15,7 @@ import { healthRoutes } from './features/health/routes.js';
 import { metaRoutes } from './features/meta/routes.js';
 import { registerErrorHandling, sendPlainNotFound } from './http/errors.js';
 import { DiwanLogController } from './http/log-controller.js';
-import { registerMetrics } from './http/metrics.js';
+import { registerMetrics, registerReadinessMetric } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestIdFor } from './http/request-id.js';
 import { trackRoutes } from './http/route-table.js';
@@ -154,7 +154,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     await deps.panelDb.close();
   });
 
-  registerMetrics(app, {
+  const metrics = registerMetrics(app, {
     panelDb: deps.panelDb,
     token: config.metricsToken,
     trustedProxies: config.trustedProxies,
@@ -167,6 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
     agentCheck(agent),
     ...(deps.readinessChecks ?? []),
   ];
+  registerReadinessMetric(metrics, checks);
   // Before the perimeter: its onRequest hook marks upgrade requests, so that the socket of an upgrade
   // the perimeter refuses is destroyed once the refusal is sent (otherwise it stays open).
   await app.register(fastifyWebsocket, { options: { maxPayload: LIVE_MAX_MESSAGE_BYTES } });

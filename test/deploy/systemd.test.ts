@@ -15,7 +15,10 @@ async function verify(files: Record<string, string>): Promise<string> {
   const paths = Object.entries(files).map(([name, text]) => {
     const path = join(dir, name);
     // The units name the installed path; point them at this checkout so the executable exists.
-    writeFileSync(path, text.replaceAll('/opt/diwan/bin/diwan.js', diwanBin));
+    writeFileSync(
+      path,
+      text.replaceAll('/opt/diwan/bin/diwan.js', diwanBin).replaceAll('/opt/diwan/%i/bin/diwan.js', diwanBin),
+    );
     return path;
   });
   try {
@@ -31,6 +34,7 @@ async function verify(files: Record<string, string>): Promise<string> {
 
 const web = readFileSync(new URL('diwan.service', unitsDir), 'utf8');
 const agent = readFileSync(new URL('diwan-agent.service', unitsDir), 'utf8');
+const colored = readFileSync(new URL('diwan@.service', unitsDir), 'utf8');
 
 describe('systemd units', () => {
   it('pass systemd-analyze verify, which does catch a broken unit', async () => {
@@ -76,5 +80,26 @@ describe('systemd units', () => {
     expect(agent.split('\n')).toEqual(expect.arrayContaining(['User=root', 'RuntimeDirectory=diwan']));
     expect(agent).toMatch(/^ExecStart=\/usr\/bin\/node \/opt\/diwan\/bin\/diwan\.js agent --group diwan$/m);
     expect(agent).not.toMatch(/\/bin\/sh|bash -c/);
+  });
+
+  it('run blue and green (diwan@.service) with the same hardening, each from its own release and port', async () => {
+    // An instance of the template, as systemd loads diwan@blue.service.
+    expect(await verify({ 'diwan@blue.service': colored, 'diwan-agent.service': agent })).toBe('');
+    const hardening = web
+      .split('\n')
+      .filter((line) =>
+        /^(User|Group|Protect|Private|NoNewPrivileges|Capability|Ambient|Restrict|ReadWritePaths|SystemCall|LockPersonality|UMask|StateDirectory)/.test(
+          line,
+        ),
+      );
+    expect(hardening.length).toBeGreaterThan(15);
+    for (const line of hardening) expect(colored.split('\n'), line).toContain(line);
+    expect(colored).toMatch(
+      /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 \/opt\/diwan\/%i\/bin\/diwan\.js serve$/m,
+    );
+    expect(colored).toMatch(/^ExecStartPre=\/usr\/bin\/node \/opt\/diwan\/%i\/bin\/diwan\.js migrate up$/m);
+    expect(colored.split('\n')).toEqual(
+      expect.arrayContaining(['EnvironmentFile=/etc/diwan/%i.env', 'Conflicts=diwan.service']),
+    );
   });
 });

@@ -38,6 +38,9 @@ export const knownVariables = [
   'DIWAN_WEB_ROOT',
 ] as const;
 
+/** Read by bin/diwan.js before any config is loaded (which code to run), not settings of Diwan's. */
+const launcherVariables = new Set(['DIWAN_USE_DIST']);
+
 export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface LoadOptions {
@@ -85,7 +88,12 @@ export function loadConfig(options: LoadOptions = {}): LoadResult {
 
   const file = readConfigFile(options.configFile ?? processEnv.DIWAN_CONFIG, env, root, cwd, issues);
   for (const key of Object.keys(processEnv)) {
-    if (key.startsWith('DIWAN_') && !isKnown(key) && !key.startsWith('DIWAN_TEST_')) {
+    if (
+      key.startsWith('DIWAN_') &&
+      !isKnown(key) &&
+      !key.startsWith('DIWAN_TEST_') &&
+      !launcherVariables.has(key)
+    ) {
       warnings.push({ variable: key, message: 'is not a Diwan setting and is ignored' });
     }
   }

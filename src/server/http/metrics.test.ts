@@ -27,6 +27,10 @@ describe('/metrics', () => {
     const expectedMax = dialect === 'sqlite' ? 1 : poolSize; // SQLite is one embedded connection
     expect(text).toContain(`diwan_db_pool_connections{dialect="${dialect}",state="max"} ${expectedMax}`);
     expect(text).toMatch(new RegExp(`diwan_db_pool_connections\\{dialect="${dialect}",state="idle"\\} \\d+`));
+    // The readiness checks at scrape time, one series each.
+    for (const check of ['database', 'migrations', 'agent']) {
+      expect(text).toContain(`diwan_readiness_check{check="${check}"} 1`);
+    }
   });
 
   it('answers 404 to other addresses and to requests relayed by a proxy', async () => {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PanelDb } from '../db/connection.js';
+import { runReadiness, type ReadinessCheck } from '../features/health/checks.js';
 import { isLocalRequest } from './client-address.js';
 import { ipMatcher } from '../auth/ip-allow-list.js';
 import { sendPlainNotFound } from './errors.js';
@@ -72,6 +73,25 @@ export function registerMetrics(
     return `${await processRegistry().metrics()}\n${await registry.metrics()}`;
   });
   return registry;
+}
+
+/**
+ * `diwan_readiness_check{check}`: 1 when the check passes at scrape time, 0 when it fails, so that an
+ * alert can say which dependency /readyz is waiting for (deploy/prometheus/alerts.yml).
+ */
+export function registerReadinessMetric(registry: Registry, checks: readonly ReadinessCheck[]): void {
+  new Gauge({
+    name: 'diwan_readiness_check',
+    help: 'Readiness checks at scrape time (1 passes, 0 fails), as /readyz runs them',
+    labelNames: ['check'] as const,
+    registers: [registry],
+    async collect() {
+      const readiness = await runReadiness(checks, () => undefined);
+      for (const [check, result] of Object.entries(readiness.checks)) {
+        this.set({ check }, result.status === 'ok' ? 1 : 0);
+      }
+    },
+  });
 }
 
 let processMetrics: Registry | null = null;
