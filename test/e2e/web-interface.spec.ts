@@ -232,6 +232,8 @@ test('websites: creates a static site nginx serves, gives it a 404 page, follows
 
   await page.getByRole('tab', { name: 'Settings' }).click();
   await page.getByRole('switch', { name: 'Online' }).click();
+  const offline = page.getByRole('dialog', { name: `Take ${domain} offline?` });
+  await offline.getByRole('button', { name: 'Take offline' }).click();
   await expect(page.getByText('The website shows the maintenance page.')).toBeVisible({ timeout: 30_000 });
   expect((await visit()).status).toBe(503);
   await page.getByRole('switch', { name: 'Online' }).click();

@@ -19,7 +19,7 @@ import { IconChevronDown } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { usePageTitle } from '../../app/page-title.js';
-import { ConfirmButton } from '../../components/ConfirmButton.js';
+import { ConfirmButton, ConfirmDialog } from '../../components/ConfirmButton.js';
 import { DataTable } from '../../components/DataTable.js';
 import { TaskPanel } from '../../components/TaskPanel.js';
 import { api, type ServiceAction, type SoftwareStatus } from '../../lib/api.js';
@@ -28,6 +28,11 @@ import { notifyFailure, notifySuccess } from '../../lib/notify.js';
 
 const KEY = ['software'] as const;
 const SERVICE_MENU: readonly ServiceAction[] = ['start', 'restart', 'reload', 'stop', 'enable', 'disable'];
+/** Actions that take a service offline now or after the next boot: asked first. */
+type OfflineAction = Extract<ServiceAction, 'stop' | 'disable'>;
+const ASKS_FIRST: ReadonlySet<ServiceAction> = new Set<OfflineAction>(['stop', 'disable']);
+/** Stopping or disabling it may lock the administrator out of the server: said in those words. */
+const REMOTE_ACCESS: ReadonlySet<string> = new Set(['openssh-server']);
 
 interface Running {
   id: string;
@@ -116,6 +121,9 @@ function Actions({
   const client = useQueryClient();
   const offered = entry.variants.filter((variant) => variant.candidate !== null || variant.installed);
   const [version, setVersion] = useState<string | null>(offered.at(-1)?.version ?? null);
+  // The last action asked about stays named while the dialog closes.
+  const [asked, setAsked] = useState<OfflineAction>('stop');
+  const [asking, setAsking] = useState(false);
   const onError = (error: unknown) => notifyFailure(errorMessage(t, error));
   const packageAction = useMutation({
     mutationFn: (action: 'install' | 'uninstall') =>
@@ -186,13 +194,30 @@ function Actions({
               <Menu.Item
                 key={action}
                 disabled={entry.protected && (action === 'stop' || action === 'disable')}
-                onClick={() => service.mutate(action)}
+                onClick={() => {
+                  if (ASKS_FIRST.has(action)) {
+                    setAsked(action as OfflineAction);
+                    setAsking(true);
+                  } else service.mutate(action);
+                }}
               >
                 {t(`software.actions.${action}`)}
               </Menu.Item>
             ))}
           </Menu.Dropdown>
         </Menu>
+      )}
+      {entry.daemon && (
+        <ConfirmDialog
+          opened={asking}
+          onClose={() => setAsking(false)}
+          title={t(`software.confirm.${asked}Title`, { name: entry.label })}
+          message={t(`software.confirm.${asked}${REMOTE_ACCESS.has(entry.name) ? 'Ssh' : ''}Message`, {
+            name: entry.label,
+          })}
+          confirmLabel={t(`software.actions.${asked}`)}
+          onConfirm={() => service.mutate(asked)}
+        />
       )}
       <Button
         size="xs"
