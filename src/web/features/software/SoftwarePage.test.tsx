@@ -142,4 +142,59 @@ describe('SoftwarePage', () => {
     );
     expect(screen.queryByRole('dialog')).toBeNull();
   });
+
+  it('after a reload, follows the install still running or queued, with that package’s buttons held', async () => {
+    vi.stubGlobal('WebSocket', FakeSocket);
+    let installed = false;
+    const running: Task = { ...TASK, state: 'running', progress: 30, startedAt: 2 };
+    const calls = fakeServer({
+      'GET /software': () => [
+        200,
+        {
+          software: [entry('nginx', installed), entry('openssh-server', true)],
+          packageManager: 'apt',
+          init: 'sysv',
+        },
+      ],
+      'GET /tasks': () => {
+        const state = new URLSearchParams(calls.at(-1)!.query).get('state');
+        const other = { ...TASK, id: '22222222-2222-4222-8222-222222222222', kind: 'websites.apply' };
+        return [200, { tasks: state === 'running' ? [running, other] : [], nextBefore: null }];
+      },
+    });
+    renderWithProviders(<SoftwarePage />);
+    const user = userEvent.setup();
+
+    const update = await followedTask(TASK.id);
+    const panel = await screen.findByTestId('task-log');
+    expect(within(panel).getByText('Installing nginx')).toBeTruthy();
+    update({
+      type: 'log',
+      taskId: TASK.id,
+      lines: [{ seq: 7, at: 3, stream: 'stdout', line: 'Unpacking nginx' }],
+    });
+    expect(await within(panel).findByText('Unpacking nginx')).toBeTruthy();
+    expect(
+      calls
+        .filter((call) => call.path === '/tasks')
+        .map((call) => new URLSearchParams(call.query).get('state')),
+    ).toEqual(['running', 'queued']);
+
+    // Only nginx waits; the other packages can still be worked on.
+    expect(screen.getByRole('button', { name: 'Install nginx' }).hasAttribute('disabled')).toBe(true);
+    expect(screen.getByRole('button', { name: 'Uninstall OpenSSH server' }).hasAttribute('disabled')).toBe(
+      false,
+    );
+    await user.click(screen.getByRole('button', { name: 'Uninstall OpenSSH server' }));
+    expect(await screen.findByRole('dialog', { name: 'Uninstall OpenSSH server?' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+
+    installed = true;
+    update({ type: 'task', task: { ...running, state: 'succeeded', progress: 100 } });
+    expect(await within(panel).findByText('Done')).toBeTruthy();
+    expect(await screen.findByRole('button', { name: 'Uninstall nginx' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Close' }));
+    await vi.waitFor(() => expect(screen.queryByTestId('task-log')).toBeNull());
+    expect(calls.filter((call) => call.method === 'POST')).toEqual([]);
+  });
 });

@@ -25,6 +25,7 @@ import { TaskPanel } from '../../components/TaskPanel.js';
 import { api, type ServiceAction, type SoftwareStatus } from '../../lib/api.js';
 import { errorMessage } from '../../lib/errors.js';
 import { notifyFailure, notifySuccess } from '../../lib/notify.js';
+import { packageTaskOf, usePendingPackageTasks, type PackageTask } from './package-tasks.js';
 
 const KEY = ['software'] as const;
 const SERVICE_MENU: readonly ServiceAction[] = ['start', 'restart', 'reload', 'stop', 'enable', 'disable'];
@@ -34,23 +35,35 @@ const ASKS_FIRST: ReadonlySet<ServiceAction> = new Set<OfflineAction>(['stop', '
 /** Stopping or disabling it may lock the administrator out of the server: said in those words. */
 const REMOTE_ACCESS: ReadonlySet<string> = new Set(['openssh-server']);
 
-interface Running {
-  id: string;
-  name: string;
-  action: 'install' | 'uninstall';
-}
-
 export function SoftwarePage() {
   const { t } = useTranslation();
   usePageTitle(t('software.title'));
   const list = useQuery({ queryKey: KEY, queryFn: api.software });
-  const [running, setRunning] = useState<Running | null>(null);
+  const pending = usePendingPackageTasks();
+  const [started, setStarted] = useState<PackageTask[]>([]);
+  const [finished, setFinished] = useState<ReadonlySet<string>>(new Set());
+  const [closed, setClosed] = useState<ReadonlySet<string>>(new Set());
   const [logsOf, setLogsOf] = useState<SoftwareStatus | null>(null);
+  const catalog = list.data?.software ?? [];
+  const found = (pending.data ?? []).flatMap((task) => packageTaskOf(task, catalog) ?? []);
+  const followed = [
+    ...found,
+    ...started.filter((task) => !found.some((other) => other.id === task.id)),
+  ].filter((task) => !closed.has(task.id));
+  /** A package with an install or uninstall queued or running keeps its buttons until it is done. */
+  const busy = (name: string) => followed.some((task) => task.name === name && !finished.has(task.id));
   return (
     <Stack>
       <Title order={1}>{t('software.title')}</Title>
       <Text c="dimmed">{t('software.explain')}</Text>
-      {running && <RunningTask running={running} onClose={() => setRunning(null)} />}
+      {followed.map((task) => (
+        <RunningTask
+          key={task.id}
+          running={task}
+          onFinished={() => setFinished((previous) => new Set(previous).add(task.id))}
+          onClose={() => setClosed((previous) => new Set(previous).add(task.id))}
+        />
+      ))}
       <Card withBorder>
         <DataTable
           query={list}
@@ -72,8 +85,8 @@ export function SoftwarePage() {
               <Table.Td>
                 <Actions
                   entry={entry}
-                  busy={running !== null}
-                  onTask={(task) => setRunning(task)}
+                  busy={busy(entry.name)}
+                  onTask={(task) => setStarted((previous) => [...previous, task])}
                   onLogs={() => setLogsOf(entry)}
                 />
               </Table.Td>
@@ -114,7 +127,7 @@ function Actions({
 }: {
   entry: SoftwareStatus;
   busy: boolean;
-  onTask: (task: Running) => void;
+  onTask: (task: PackageTask) => void;
   onLogs: () => void;
 }) {
   const { t } = useTranslation();
@@ -128,7 +141,7 @@ function Actions({
   const packageAction = useMutation({
     mutationFn: (action: 'install' | 'uninstall') =>
       api.softwarePackage(entry.name, action, entry.variants.length > 0 ? (version ?? undefined) : undefined),
-    onSuccess: (task, action) => onTask({ id: task.id, name: entry.label, action }),
+    onSuccess: (task, action) => onTask({ id: task.id, name: entry.name, label: entry.label, action }),
     onError,
   });
   const service = useMutation({
@@ -183,6 +196,7 @@ function Actions({
               size="xs"
               variant="default"
               loading={service.isPending}
+              disabled={busy}
               rightSection={<IconChevronDown size={14} aria-hidden />}
               aria-label={t('software.serviceNamed', { name: entry.label })}
             >
@@ -246,19 +260,28 @@ function Actions({
   );
 }
 
-function RunningTask({ running, onClose }: { running: Running; onClose: () => void }) {
+function RunningTask({
+  running,
+  onFinished,
+  onClose,
+}: {
+  running: PackageTask;
+  onFinished: () => void;
+  onClose: () => void;
+}) {
   const { t } = useTranslation();
   const client = useQueryClient();
   return (
     <TaskPanel
       id={running.id}
-      title={t(`software.taskTitle.${running.action}`, { name: running.name })}
+      title={t(`software.taskTitle.${running.action}`, { name: running.label })}
       onClose={onClose}
       onFinished={(state) => {
+        onFinished();
         void client.invalidateQueries({ queryKey: KEY });
         if (state === 'succeeded')
-          notifySuccess(t(`software.done.${running.action}`, { name: running.name }));
-        else notifyFailure(t('software.taskFailed', { name: running.name }));
+          notifySuccess(t(`software.done.${running.action}`, { name: running.label }));
+        else notifyFailure(t('software.taskFailed', { name: running.label }));
       }}
     />
   );
