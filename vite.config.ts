@@ -18,5 +18,7 @@ export default defineConfig({
     // The figures in docs/STATUS.md come from scripts/bench/web.ts, not from this warning.
     chunkSizeWarningLimit: 1024,
     modulePreload: { polyfill: false },
+    // .vite/manifest.json: scripts/bench/web.ts checks from it that every page is a lazy chunk.
+    manifest: true,
   },
 });

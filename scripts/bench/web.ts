@@ -6,6 +6,8 @@
  *   TTI    navigation start → the first frame with the username field rendered by React, in headless
  *          Chromium over loopback, cold cache, median of 7          target ≤ 1 s; the reference is a
  *          static page with one input served over loopback in the same run
+ *   lazy   every page other than the login (and the shell) is a chunk of its own that the login
+ *          page does not download                                   target: all of them
  * Usage: npx tsx scripts/bench/web.ts
  * Bounded: Diwan listens on 127.0.0.1 with a throwaway data dir; everything it starts is stopped.
  */
@@ -24,6 +26,7 @@ declare global {
   var document: { querySelector(selector: string): unknown };
 }
 import { CHROMIUM } from '../../playwright.config.js';
+import { lazyPages } from './lazy-pages.js';
 import { freePort, median, stop, verdict } from './support.js';
 
 const SIZE_BUDGET = 200 * 1024;
@@ -31,13 +34,18 @@ const TTI_BUDGET_MS = 1000;
 const RUNS = 7;
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Gzipped bytes of the JavaScript an index.html loads before anything else: entry + modulepreloads. */
-function loginJsBytes(dir: string): { files: number; raw: number; gzip: number } {
+/** The JavaScript an index.html loads before anything else: its entry and its modulepreloads. */
+function loginJsFiles(dir: string): string[] {
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
-  const urls = [
+  return [
     ...html.matchAll(/<script type="module"[^>]*src="([^"]+)"/g),
     ...html.matchAll(/<link rel="modulepreload"[^>]*href="([^"]+)"/g),
   ].map((match) => match[1]!);
+}
+
+/** Gzipped bytes of the JavaScript an index.html loads before anything else: entry + modulepreloads. */
+function loginJsBytes(dir: string): { files: number; raw: number; gzip: number } {
+  const urls = loginJsFiles(dir);
   let raw = 0;
   let gzip = 0;
   for (const url of urls) {
@@ -94,6 +102,11 @@ async function timeToInteractive(browser: Browser, url: string, selector: string
 console.log('building the SPA and a bare React reference …');
 execFileSync('bash', ['scripts/lib/web-build.sh', '--force'], { cwd: root, stdio: 'inherit' });
 const login = loginJsBytes(join(root, 'dist', 'web'));
+const pages = lazyPages(
+  join(root, 'src', 'web'),
+  join(root, 'dist', 'web'),
+  loginJsFiles(join(root, 'dist', 'web')),
+);
 const reference = loginJsBytes(await referenceBuild());
 
 const dataDir = mkdtempSync(join(tmpdir(), 'diwan-bench-web-'));
@@ -155,6 +168,12 @@ try {
 login page JavaScript (${login.files} files)       ${kb(login.gzip)} gzip (${kb(login.raw)} raw)   ${(login.gzip / reference.gzip).toFixed(2)}× bare React (${kb(reference.gzip)})   ${(login.gzip / SIZE_BUDGET).toFixed(2)} of the budget   ${verdict(login.gzip <= SIZE_BUDGET)} (≤ 200 KB)
 login page to interactive (median of ${RUNS})     ${tti.toFixed(0)} ms   ${(tti / ttiReference).toFixed(2)}× a static page with one input (${ttiReference.toFixed(0)} ms)   ${(tti / TTI_BUDGET_MS).toFixed(2)} of the budget   ${verdict(tti <= TTI_BUDGET_MS)} (≤ 1 s)
   runs (ms): login ${loginTimes.map((ms) => ms.toFixed(0)).join(', ')}; static ${referenceTimes.map((ms) => ms.toFixed(0)).join(', ')}`);
+  const allLazy = pages.eager.length === 0 && pages.lazy.length > 0;
+  console.log(
+    `pages as lazy chunks                    ${pages.lazy.length} of ${pages.lazy.length + pages.eager.length}   ${verdict(allLazy)} (all; the login page downloads none of them)`,
+  );
+  for (const { page, why } of pages.eager) console.log(`  ${page}: ${why}`);
+  if (!allLazy) process.exitCode = 1;
 } finally {
   await browser.close();
   staticServer.close();

@@ -1,9 +1,15 @@
 import { z } from 'zod';
 
+/** Who did it: a user's session, an API token, the server itself (console, lockouts), or nobody known. */
+export const auditActorTypes = ['user', 'token', 'system', 'anonymous'] as const;
+export type AuditActorType = (typeof auditActorTypes)[number];
+export const auditOutcomes = ['success', 'failure', 'denied'] as const;
+export type AuditOutcome = (typeof auditOutcomes)[number];
+
 export const auditQuerySchema = z.object({
   action: z.string().max(128).optional(),
   actor: z.string().max(64).optional(),
-  outcome: z.enum(['success', 'failure', 'denied']).optional(),
+  outcome: z.enum(auditOutcomes).optional(),
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),
   /** The `nextBefore` of the previous page. */

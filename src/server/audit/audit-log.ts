@@ -1,10 +1,11 @@
 import { sql, type Kysely } from 'kysely';
+import type { AuditActorType, AuditOutcome } from '../../contract/audit.js';
 import type { AuditEntry, Database } from '../db/schema.js';
 
-export type AuditOutcome = 'success' | 'failure' | 'denied';
+export type { AuditOutcome };
 
 export interface AuditEvent {
-  actorType: 'user' | 'token' | 'system' | 'anonymous';
+  actorType: AuditActorType;
   actorId?: string | null;
   actorName?: string | null;
   ip?: string | null;

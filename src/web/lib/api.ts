@@ -33,7 +33,7 @@ import type {
   softwareLogSchema,
   SoftwareStatus,
 } from '../../contract/software.js';
-import type { taskSchema } from '../../contract/tasks.js';
+import type { taskPageSchema, taskQuerySchema, taskSchema } from '../../contract/tasks.js';
 import type { apiTokenSchema, createdTokenSchema, createTokenBodySchema } from '../../contract/tokens.js';
 import type {
   siteSpecSchema,
@@ -59,6 +59,8 @@ export type HostInfo = z.infer<typeof hostInfoSchema>;
 export type SoftwareList = z.infer<typeof softwareListSchema>;
 export type SoftwareLog = z.infer<typeof softwareLogSchema>;
 export type Task = z.infer<typeof taskSchema>;
+export type TaskQuery = z.input<typeof taskQuerySchema>;
+export type TaskPage = z.infer<typeof taskPageSchema>;
 export type { ServiceAction, SoftwareStatus };
 export type Database = z.infer<typeof databaseSchema>;
 export type CreatedDatabase = z.infer<typeof createdDatabaseSchema>;
@@ -182,6 +184,7 @@ export const api = {
     request<SecuritySettings>('PATCH', '/settings/security', body),
   audit: (query: AuditQuery) => request<AuditPage>('GET', '/audit', undefined, query as Query),
   systemInfo: () => request<HostInfo>('GET', '/system/info'),
+  tasks: (query: TaskQuery) => request<TaskPage>('GET', '/tasks', undefined, query as Query),
   software: () => request<SoftwareList>('GET', '/software'),
   /** Install or uninstall: a task (202) whose progress and log follow on the live socket. */
   softwarePackage: (name: string, action: 'install' | 'uninstall', version?: string) =>

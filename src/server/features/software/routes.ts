@@ -67,6 +67,7 @@ export function softwareRoutes(deps: { agent: AgentClient; tasks: TaskRunner }):
           const verb = action === 'install' ? 'Install' : 'Uninstall';
           const task = await deps.tasks.submit({
             kind: `software.${action}`,
+            // `<Verb> <name>[ <version>]`: the Software page finds the entry of a running task by it.
             title: `${verb} ${name}${version ? ` ${version}` : ''}`,
             input,
             createdBy: request.principal?.user.username ?? null,

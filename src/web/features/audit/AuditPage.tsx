@@ -19,6 +19,7 @@ import { usePageTitle } from '../../app/page-title.js';
 import { DataTable } from '../../components/DataTable.js';
 import { api, type AuditQuery } from '../../lib/api.js';
 import { formatDateTime } from '../../lib/format.js';
+import { auditActionLabel } from './action-label.js';
 
 const PAGE_SIZE = 25;
 const OUTCOME_COLORS: Record<string, string> = { success: 'teal', failure: 'red', denied: 'violet' };
@@ -149,7 +150,7 @@ export function AuditPage() {
                   t(`audit.actorTypes.${entry.actorType}`, { defaultValue: entry.actorType })}
               </Table.Td>
               <Table.Td>
-                <Text size="sm">{t(`audit.actions.${entry.action}`, { defaultValue: entry.action })}</Text>
+                <Text size="sm">{auditActionLabel(t, entry.action)}</Text>
                 <Text size="xs" c="dimmed" className="mono">
                   {entry.action}
                 </Text>

@@ -19,33 +19,51 @@ import { IconChevronDown } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { usePageTitle } from '../../app/page-title.js';
-import { ConfirmButton } from '../../components/ConfirmButton.js';
+import { ConfirmButton, ConfirmDialog } from '../../components/ConfirmButton.js';
 import { DataTable } from '../../components/DataTable.js';
 import { TaskPanel } from '../../components/TaskPanel.js';
 import { api, type ServiceAction, type SoftwareStatus } from '../../lib/api.js';
 import { errorMessage } from '../../lib/errors.js';
 import { notifyFailure, notifySuccess } from '../../lib/notify.js';
+import { packageTaskOf, usePendingPackageTasks, type PackageTask } from './package-tasks.js';
 
 const KEY = ['software'] as const;
 const SERVICE_MENU: readonly ServiceAction[] = ['start', 'restart', 'reload', 'stop', 'enable', 'disable'];
-
-interface Running {
-  id: string;
-  name: string;
-  action: 'install' | 'uninstall';
-}
+/** Actions that take a service offline now or after the next boot: asked first. */
+type OfflineAction = Extract<ServiceAction, 'stop' | 'disable'>;
+const ASKS_FIRST: ReadonlySet<ServiceAction> = new Set<OfflineAction>(['stop', 'disable']);
+/** Stopping or disabling it may lock the administrator out of the server: said in those words. */
+const REMOTE_ACCESS: ReadonlySet<string> = new Set(['openssh-server']);
 
 export function SoftwarePage() {
   const { t } = useTranslation();
   usePageTitle(t('software.title'));
   const list = useQuery({ queryKey: KEY, queryFn: api.software });
-  const [running, setRunning] = useState<Running | null>(null);
+  const pending = usePendingPackageTasks();
+  const [started, setStarted] = useState<PackageTask[]>([]);
+  const [finished, setFinished] = useState<ReadonlySet<string>>(new Set());
+  const [closed, setClosed] = useState<ReadonlySet<string>>(new Set());
   const [logsOf, setLogsOf] = useState<SoftwareStatus | null>(null);
+  const catalog = list.data?.software ?? [];
+  const found = (pending.data ?? []).flatMap((task) => packageTaskOf(task, catalog) ?? []);
+  const followed = [
+    ...found,
+    ...started.filter((task) => !found.some((other) => other.id === task.id)),
+  ].filter((task) => !closed.has(task.id));
+  /** A package with an install or uninstall queued or running keeps its buttons until it is done. */
+  const busy = (name: string) => followed.some((task) => task.name === name && !finished.has(task.id));
   return (
     <Stack>
       <Title order={1}>{t('software.title')}</Title>
       <Text c="dimmed">{t('software.explain')}</Text>
-      {running && <RunningTask running={running} onClose={() => setRunning(null)} />}
+      {followed.map((task) => (
+        <RunningTask
+          key={task.id}
+          running={task}
+          onFinished={() => setFinished((previous) => new Set(previous).add(task.id))}
+          onClose={() => setClosed((previous) => new Set(previous).add(task.id))}
+        />
+      ))}
       <Card withBorder>
         <DataTable
           query={list}
@@ -67,8 +85,8 @@ export function SoftwarePage() {
               <Table.Td>
                 <Actions
                   entry={entry}
-                  busy={running !== null}
-                  onTask={(task) => setRunning(task)}
+                  busy={busy(entry.name)}
+                  onTask={(task) => setStarted((previous) => [...previous, task])}
                   onLogs={() => setLogsOf(entry)}
                 />
               </Table.Td>
@@ -109,18 +127,21 @@ function Actions({
 }: {
   entry: SoftwareStatus;
   busy: boolean;
-  onTask: (task: Running) => void;
+  onTask: (task: PackageTask) => void;
   onLogs: () => void;
 }) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const offered = entry.variants.filter((variant) => variant.candidate !== null || variant.installed);
   const [version, setVersion] = useState<string | null>(offered.at(-1)?.version ?? null);
+  // The last action asked about stays named while the dialog closes.
+  const [asked, setAsked] = useState<OfflineAction>('stop');
+  const [asking, setAsking] = useState(false);
   const onError = (error: unknown) => notifyFailure(errorMessage(t, error));
   const packageAction = useMutation({
     mutationFn: (action: 'install' | 'uninstall') =>
       api.softwarePackage(entry.name, action, entry.variants.length > 0 ? (version ?? undefined) : undefined),
-    onSuccess: (task, action) => onTask({ id: task.id, name: entry.label, action }),
+    onSuccess: (task, action) => onTask({ id: task.id, name: entry.name, label: entry.label, action }),
     onError,
   });
   const service = useMutation({
@@ -175,6 +196,7 @@ function Actions({
               size="xs"
               variant="default"
               loading={service.isPending}
+              disabled={busy}
               rightSection={<IconChevronDown size={14} aria-hidden />}
               aria-label={t('software.serviceNamed', { name: entry.label })}
             >
@@ -186,13 +208,30 @@ function Actions({
               <Menu.Item
                 key={action}
                 disabled={entry.protected && (action === 'stop' || action === 'disable')}
-                onClick={() => service.mutate(action)}
+                onClick={() => {
+                  if (ASKS_FIRST.has(action)) {
+                    setAsked(action as OfflineAction);
+                    setAsking(true);
+                  } else service.mutate(action);
+                }}
               >
                 {t(`software.actions.${action}`)}
               </Menu.Item>
             ))}
           </Menu.Dropdown>
         </Menu>
+      )}
+      {entry.daemon && (
+        <ConfirmDialog
+          opened={asking}
+          onClose={() => setAsking(false)}
+          title={t(`software.confirm.${asked}Title`, { name: entry.label })}
+          message={t(`software.confirm.${asked}${REMOTE_ACCESS.has(entry.name) ? 'Ssh' : ''}Message`, {
+            name: entry.label,
+          })}
+          confirmLabel={t(`software.actions.${asked}`)}
+          onConfirm={() => service.mutate(asked)}
+        />
       )}
       <Button
         size="xs"
@@ -221,19 +260,28 @@ function Actions({
   );
 }
 
-function RunningTask({ running, onClose }: { running: Running; onClose: () => void }) {
+function RunningTask({
+  running,
+  onFinished,
+  onClose,
+}: {
+  running: PackageTask;
+  onFinished: () => void;
+  onClose: () => void;
+}) {
   const { t } = useTranslation();
   const client = useQueryClient();
   return (
     <TaskPanel
       id={running.id}
-      title={t(`software.taskTitle.${running.action}`, { name: running.name })}
+      title={t(`software.taskTitle.${running.action}`, { name: running.label })}
       onClose={onClose}
       onFinished={(state) => {
+        onFinished();
         void client.invalidateQueries({ queryKey: KEY });
         if (state === 'succeeded')
-          notifySuccess(t(`software.done.${running.action}`, { name: running.name }));
-        else notifyFailure(t('software.taskFailed', { name: running.name }));
+          notifySuccess(t(`software.done.${running.action}`, { name: running.label }));
+        else notifyFailure(t('software.taskFailed', { name: running.label }));
       }}
     />
   );

@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -138,5 +138,43 @@ describe('WebsitePage', () => {
     await user.click(screen.getByRole('tab', { name: 'Settings' }));
     expect(await screen.findByRole('button', { name: 'Save access and limits' })).toBeTruthy();
     expect(screen.queryByRole('textbox', { name: 'Page for 404' })).toBeNull();
+  });
+
+  it('takes the site offline only after a confirmation, and back online at once', async () => {
+    let enabled = true;
+    const calls = fakeServer({
+      'GET /websites/s1': () => [200, { ...SITE, enabled }],
+      'PATCH /websites/s1': (body) => {
+        enabled = (body as { enabled: boolean }).enabled;
+        return [200, { ...SITE, enabled, taskId: 't1', note: null }];
+      },
+    });
+    await openSitePage();
+    const user = userEvent.setup();
+    const patches = () => calls.filter((call) => call.method === 'PATCH').map((call) => call.body);
+    await user.click(screen.getByRole('tab', { name: 'Settings' }));
+    // Its label holds its description too: "Online", then what off means.
+    const online = await screen.findByRole('switch', { name: /^Online/ });
+
+    await user.click(online);
+    const dialog = await screen.findByRole('dialog', { name: 'Take example.com offline?' });
+    expect(within(dialog).getByText(/maintenance page \(503\)/)).toBeTruthy();
+    expect(patches()).toEqual([]);
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await vi.waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(patches()).toEqual([]);
+    expect((screen.getByRole('switch', { name: /^Online/ }) as HTMLInputElement).checked).toBe(true);
+
+    await user.click(screen.getByRole('switch', { name: /^Online/ }));
+    const again = await screen.findByRole('dialog', { name: 'Take example.com offline?' });
+    await user.click(within(again).getByRole('button', { name: 'Take offline' }));
+    await vi.waitFor(() => expect(patches()).toEqual([{ enabled: false }]));
+    await vi.waitFor(() =>
+      expect((screen.getByRole('switch', { name: /^Online/ }) as HTMLInputElement).checked).toBe(false),
+    );
+
+    await user.click(screen.getByRole('switch', { name: /^Online/ }));
+    await vi.waitFor(() => expect(patches()).toEqual([{ enabled: false }, { enabled: true }]));
+    expect(screen.queryByRole('dialog')).toBeNull();
   });
 });

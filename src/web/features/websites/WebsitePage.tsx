@@ -21,6 +21,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { ErrorState } from '../../app/ErrorState.js';
 import { usePageTitle } from '../../app/page-title.js';
+import { ConfirmDialog } from '../../components/ConfirmButton.js';
 import { FactLines } from '../../components/FactLines.js';
 import { api, type Website } from '../../lib/api.js';
 import { live } from '../../lib/live.js';
@@ -160,6 +161,8 @@ function SiteSettings({ site }: { site: Website }) {
     },
     onError: (error) => notifyFailure(errorMessage(t, error)),
   });
+  // Taking the site offline (visitors get the 503 page) is asked first; back online is not.
+  const [askingOffline, setAskingOffline] = useState(false);
   const [options, setOptions] = useState(site.options);
   const saveOptions = useSiteUpdate(site, t('websites.settingsSaved'));
   const optionsChanged =
@@ -181,7 +184,15 @@ function SiteSettings({ site }: { site: Website }) {
           description={t('websites.enabledHint')}
           checked={site.enabled}
           disabled={update.isPending}
-          onChange={(event) => update.mutate(event.currentTarget.checked)}
+          onChange={(event) => (event.currentTarget.checked ? update.mutate(true) : setAskingOffline(true))}
+        />
+        <ConfirmDialog
+          opened={askingOffline}
+          onClose={() => setAskingOffline(false)}
+          title={t('websites.offlineTitle', { domain: site.domains[0] })}
+          message={t('websites.offlineMessage')}
+          confirmLabel={t('websites.offlineConfirm')}
+          onConfirm={() => update.mutate(false)}
         />
         <Switch
           label={t('websites.gzip')}
