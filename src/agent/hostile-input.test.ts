@@ -35,6 +35,25 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     },
     keepFiles: true,
   },
+  'websites.setCertificate': {
+    site: {
+      id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b',
+      enabled: true,
+      spec: { type: 'static', domains: ['example.com'] },
+      tls: { source: 'custom', forceHttps: true, hsts: false },
+    },
+    chain: '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n',
+    key: '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n',
+  },
+  'websites.issueCertificate': {
+    site: {
+      id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b',
+      enabled: true,
+      spec: { type: 'proxy', domains: ['example.com'], upstream: 'http://127.0.0.1:3000' },
+      tls: { source: 'letsencrypt', forceHttps: false, hsts: true },
+    },
+  },
+  'websites.renewCertificate': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b' },
   'websites.files': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b' },
   'websites.logFollow': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b', kind: 'access', offset: 1024 },
   'websites.logs': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b', kind: 'error', lines: 50, search: 'GET /' },
