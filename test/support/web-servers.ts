@@ -87,6 +87,9 @@ export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promis
       `    scgi_temp_path ${nginx}/tmp/scgi;`,
       // What a visitor gets for a name no site has: else nginx's default server is the first site.
       `    server { listen ${port} default_server; return 444; }`,
+      // The HTTPS port is held from the start (another process could otherwise take the free port
+      // before the first site with a certificate makes nginx bind it); unknown names get no TLS.
+      `    server { listen ${httpsPort} ssl default_server; ssl_reject_handshake on; }`,
       `    include ${nginx}/conf.d/*.conf;`,
       '}',
       '',
