@@ -26,6 +26,8 @@ export interface AgentOptions {
   postgres?: PostgresOptions;
   /** The Redis whose password the panel manages: its config file, and its init unit or a restart. */
   redis?: { configPath?: string; unit?: string; restart?: () => Promise<void> };
+  /** An extra CA the agent trusts for the ACME server (the tests' pebble), added to Node's own. */
+  acmeCaCertificates?: string;
 }
 
 /**
@@ -47,7 +49,10 @@ export function createAgent(
   if (config.env !== 'test') software.warm();
   const sampler = createHostSampler();
   const serviceManager = createServiceManager();
-  const websites = createHostWebsitesOps(config.websites, serviceManager);
+  const websites = createHostWebsitesOps(config.websites, serviceManager, {
+    ...config.acme,
+    ...(options.acmeCaCertificates ? { caCertificates: options.acmeCaCertificates } : {}),
+  });
   websites
     .recover()
     .then((files) => {
@@ -96,6 +101,9 @@ export function createAgent(
       'software.service': software.service,
       'software.logs': software.logs,
       'websites.apply': websites.apply,
+      'websites.setCertificate': websites.setCertificate,
+      'websites.issueCertificate': websites.issueCertificate,
+      'websites.renewCertificate': websites.renewCertificate,
       'websites.remove': websites.remove,
       'websites.files': websites.files,
       'websites.drift': websites.drift,

@@ -35,6 +35,25 @@ const validInputs: { [N in AgentOpName]: Record<string, unknown> } = {
     },
     keepFiles: true,
   },
+  'websites.setCertificate': {
+    site: {
+      id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b',
+      enabled: true,
+      spec: { type: 'static', domains: ['example.com'] },
+      tls: { source: 'custom', forceHttps: true, hsts: false },
+    },
+    chain: '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n',
+    key: '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n',
+  },
+  'websites.issueCertificate': {
+    site: {
+      id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b',
+      enabled: true,
+      spec: { type: 'proxy', domains: ['example.com'], upstream: 'http://127.0.0.1:3000' },
+      tls: { source: 'letsencrypt', forceHttps: false, hsts: true },
+    },
+  },
+  'websites.renewCertificate': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b' },
   'websites.files': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b' },
   'websites.logFollow': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b', kind: 'access', offset: 1024 },
   'websites.logs': { id: '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b', kind: 'error', lines: 50, search: 'GET /' },
@@ -129,6 +148,7 @@ const fullSites = [
     id: siteId,
     enabled: true,
     spec: { type: 'static', root: 'shop', domains: ['example.com', 'www.example.com'], options: fullOptions },
+    tls: { source: 'custom', forceHttps: true, hsts: true },
   },
   {
     id: siteId,
@@ -150,6 +170,7 @@ const fullSites = [
       redirect: { to: 'https://example.org/new', code: 308, keepPath: false },
       options: fullOptions,
     },
+    tls: null,
   },
 ];
 
@@ -168,14 +189,23 @@ const moreInputs: Partial<Record<AgentOpName, Record<string, unknown>[]>> = {
     { site: validInputs['websites.apply'].site, keepFiles: true },
   ],
   'websites.drift': [{ sites: [...fullSites, validInputs['websites.apply'].site] }],
+  'websites.setCertificate': [...fullSites, validInputs['websites.apply'].site].map((site) => ({
+    ...validInputs['websites.setCertificate'],
+    site,
+  })),
+  'websites.issueCertificate': [...fullSites, validInputs['websites.apply'].site].map((site) => ({ site })),
   'databases.alter': [{ engine: 'mariadb', name: 'shop', collation: 'utf8mb4_bin' }],
 };
 
 /** Fields no valid input may hold: the agent takes a site's login as hashes only. */
 const neverValid = new Set(
-  ['websites.apply:site.', 'websites.remove:site.', 'websites.drift:sites.*.'].map(
-    (prefix) => `${prefix}spec.options.passwordProtection.users.*.password`,
-  ),
+  [
+    'websites.apply:site.',
+    'websites.remove:site.',
+    'websites.drift:sites.*.',
+    'websites.setCertificate:site.',
+    'websites.issueCertificate:site.',
+  ].map((prefix) => `${prefix}spec.options.passwordProtection.users.*.password`),
 );
 
 function samplesOf(name: AgentOpName): Record<string, unknown>[] {

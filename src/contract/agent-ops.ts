@@ -7,6 +7,8 @@ import {
   websiteLogFollowSchema,
   websiteLogInputSchema,
   websiteLogSchema,
+  certificateInfoSchema,
+  customCertificateSchema,
 } from './websites.js';
 import {
   serviceActions,
@@ -100,6 +102,13 @@ const accountList = z
   .max(100)
   .optional();
 const ok = z.object({ ok: z.literal(true) });
+
+/** What a website change answers: the site's folder, a note, and the certificate it now serves. */
+const siteChangeSchema = z.object({
+  root: z.string().nullable(),
+  note: z.string().nullable(),
+  certificate: certificateInfoSchema.nullable(),
+});
 
 function databaseOps() {
   return {
@@ -337,9 +346,43 @@ export const agentOps = {
   /** Renders a site, writes it, checks and reloads nginx (and PHP-FPM), then asks the site. Whole or nothing. */
   'websites.apply': op({
     input: z.object({ site: agentSiteSchema }).strict(),
-    output: z.object({ root: z.string().nullable(), note: z.string().nullable() }),
+    output: siteChangeSchema,
     changesHost: true,
     timeoutMs: 120_000,
+  }),
+  /**
+   * Gives a site the certificate its owner pasted (`site.tls.source` = custom): checked (readable,
+   * key matches, covers the domains, valid now), written root-only with the vhost, served, or all
+   * undone.
+   */
+  'websites.setCertificate': op({
+    input: z.object({ site: agentSiteSchema, ...customCertificateSchema.shape }).strict(),
+    output: siteChangeSchema,
+    changesHost: true,
+    timeoutMs: 120_000,
+  }),
+  /**
+   * Orders a certificate from the configured ACME server (Let's Encrypt) over HTTP-01 and applies
+   * the site with it (`site.tls.source` = letsencrypt); the same for a renewal. Whole or nothing.
+   */
+  'websites.issueCertificate': op({
+    input: z.object({ site: agentSiteSchema }).strict(),
+    output: siteChangeSchema,
+    changesHost: true,
+    timeoutMs: 300_000,
+  }),
+  /**
+   * Renews a site's Let's Encrypt certificate for the names it already has, changing nothing else.
+   * Public, like drift: the daily sweep runs it with no user. It takes only an id and can only
+   * replace a certificate the ACME server issued for this site with a fresh one for the same names
+   * (the socket is open to the web tier's group only).
+   */
+  'websites.renewCertificate': op({
+    input: z.object({ id: z.uuid() }).strict(),
+    output: siteChangeSchema,
+    changesHost: true,
+    timeoutMs: 300_000,
+    public: true,
   }),
   /** Takes a site out of nginx and PHP-FPM, removes its user, and its files unless kept. */
   'websites.remove': op({

@@ -315,6 +315,21 @@ export const websiteDeleteQuerySchema = z
   .object({ keepFiles: z.enum(['true', 'false']).default('true') })
   .strict();
 
+export const certificateSources = ['letsencrypt', 'custom'] as const;
+export type CertificateSource = (typeof certificateSources)[number];
+
+/** A site's HTTPS: where its certificate comes from, and the switches that go with it. */
+export const siteTlsSchema = z
+  .object({
+    source: z.enum(certificateSources),
+    /** Port 80 answers 301 to https:// (except Let's Encrypt's challenge path). */
+    forceHttps: z.boolean().default(false),
+    /** Strict-Transport-Security on HTTPS answers (browsers then refuse plain HTTP for a year). */
+    hsts: z.boolean().default(false),
+  })
+  .strict();
+export type SiteTls = z.infer<typeof siteTlsSchema>;
+
 /** What the agent renders and applies: the site with every choice made. */
 export const siteRecordSchema = z
   .object({
@@ -322,6 +337,8 @@ export const siteRecordSchema = z
     spec: siteSpecSchema,
     /** Disabled sites answer 503 with a maintenance page. */
     enabled: z.boolean(),
+    /** HTTPS; absent or null: plain HTTP only. */
+    tls: siteTlsSchema.nullable().optional(),
   })
   .strict();
 export type SiteRecord = z.infer<typeof siteRecordSchema>;
@@ -398,3 +415,86 @@ export const websiteLogSchema = z.object({
   file: z.string(),
   lines: z.array(z.string()),
 });
+
+/** PEM text: one or more BEGIN/END blocks of the given labels, base64 inside, nothing else but whitespace. */
+function pemSchema(labels: readonly string[], what: string) {
+  const block = /-----BEGIN ([A-Z ]{1,40})-----\r?\n([A-Za-z0-9+/=\r\n]{1,60000})-----END \1-----/g;
+  return z
+    .string()
+    .max(64 * 1024)
+    .refine((text) => {
+      let count = 0;
+      for (const match of text.matchAll(block)) {
+        if (!labels.includes(match[1]!)) return false;
+        count += 1;
+      }
+      return count > 0 && text.replace(block, '').trim() === '';
+    }, `must be ${what} in PEM form (-----BEGIN ${labels[0]}-----)`);
+}
+
+/**
+ * A certificate pasted or uploaded by the site's owner: the chain (the site's certificate first,
+ * then the intermediates) and its private key, both PEM.
+ */
+export const customCertificateSchema = z
+  .object({
+    chain: pemSchema(['CERTIFICATE'], 'the certificate chain'),
+    key: pemSchema(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY'], 'the private key'),
+  })
+  .strict();
+export type CustomCertificate = z.infer<typeof customCertificateSchema>;
+
+/** What a certificate on disk says. */
+export const certificateInfoSchema = z.object({
+  issuer: z.string(),
+  domains: z.array(z.string()),
+  notBefore: z.string(),
+  notAfter: z.string(),
+  serial: z.string(),
+});
+export type CertificateInfo = z.infer<typeof certificateInfoSchema>;
+
+/** A site's HTTPS as the API shows it: null when the site has none. */
+export const siteCertificateSchema = z
+  .object({
+    source: z.enum(certificateSources),
+    forceHttps: z.boolean(),
+    hsts: z.boolean(),
+    issuer: z.string(),
+    domains: z.array(z.string()),
+    notBefore: z.string(),
+    notAfter: z.string(),
+    /** Whole days until it expires (negative once it has). */
+    daysLeft: z.number().int(),
+    serial: z.string(),
+    /** Why the last renewal failed, until one succeeds. */
+    lastError: z.string().nullable(),
+  })
+  .meta({ id: 'WebsiteCertificate' });
+export type SiteCertificate = z.infer<typeof siteCertificateSchema>;
+
+/** `PUT /websites/{id}/certificate`: a Let's Encrypt certificate, or a custom one with its PEMs. */
+export const certificateRequestSchema = z.discriminatedUnion('source', [
+  z
+    .object({
+      source: z.literal('letsencrypt'),
+      forceHttps: z.boolean().default(false),
+      hsts: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      source: z.literal('custom'),
+      chain: customCertificateSchema.shape.chain,
+      key: customCertificateSchema.shape.key,
+      forceHttps: z.boolean().default(false),
+      hsts: z.boolean().default(false),
+    })
+    .strict(),
+]);
+export type CertificateRequest = z.infer<typeof certificateRequestSchema>;
+
+/** `PATCH /websites/{id}/certificate`: the switches only. */
+export const certificatePatchSchema = z
+  .object({ forceHttps: z.boolean().optional(), hsts: z.boolean().optional() })
+  .strict();

@@ -39,7 +39,9 @@ import { LIVE_MAX_MESSAGE_BYTES } from '../contract/live.js';
 import { liveRoutes } from './features/live/routes.js';
 import { createDashboardHub } from './features/dashboard/hub.js';
 import { websiteRoutes } from './features/websites/routes.js';
-import { createWebsiteStore } from './features/websites/store.js';
+import { createCertificateStore, createWebsiteStore } from './features/websites/store.js';
+import { certificateRoutes } from './features/websites/certificate-routes.js';
+import { createCertificateService } from './features/websites/certificate-service.js';
 import { taskRoutes } from './features/tasks/routes.js';
 import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
@@ -186,14 +188,34 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(systemRoutes({ agent }));
       await api.register(taskRoutes({ tasks }));
       await api.register(softwareRoutes({ agent, tasks }));
+      const websiteStore = createWebsiteStore(deps.panelDb.db, panel.now);
+      const certificateStore = createCertificateStore(deps.panelDb.db, panel.now);
       await api.register(
         websiteRoutes({
           agent,
           tasks,
-          store: createWebsiteStore(deps.panelDb.db, panel.now),
+          store: websiteStore,
+          certificates: certificateStore,
           webRoot: config.websites.webRoot,
         }),
       );
+      const certificates = createCertificateService({
+        agent,
+        tasks,
+        sites: websiteStore,
+        certificates: certificateStore,
+        audit: panel.audit,
+        logger,
+        now: panel.now,
+      });
+      await api.register(certificateRoutes({ certificates }));
+      // The daily renewal sweep, like the tasks' heartbeat: a timer of this instance, stopped on close.
+      let stopRenewals: (() => void) | null = null;
+      // (Tests run the sweep themselves, when they mean to.)
+      api.addHook('onReady', async () => {
+        if (config.env !== 'test') stopRenewals = certificates.start();
+      });
+      api.addHook('onClose', async () => stopRenewals?.());
       await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard, agent }));
       const databaseStore = createDatabaseStore(deps.panelDb.db, panel.now);
       await api.register(

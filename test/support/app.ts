@@ -14,7 +14,7 @@ import { hashPassword } from '../../src/server/auth/passwords.js';
 import { createApiToken } from '../../src/server/features/tokens/routes.js';
 import { createPanelServices, type PanelServices } from '../../src/server/services.js';
 import { createAgent, type AgentOptions } from '../../src/agent/agent.js';
-import { inProcessAgent } from '../../src/server/agent/client.js';
+import { inProcessAgent, type AgentClient } from '../../src/server/agent/client.js';
 import { createTaskRunner, type TaskRunner } from '../../src/server/tasks/task-runner.js';
 import { createTaskStore } from '../../src/server/tasks/task-store.js';
 
@@ -56,6 +56,8 @@ export interface TestApp {
   logs: LogCapture;
   /** The test clock: `clock.now` is what the app sees; move it forward to test expiry. */
   clock: { now: number };
+  /** The in-process agent the app calls (for services a test builds itself). */
+  agent: AgentClient;
   close(): Promise<void>;
 }
 
@@ -148,13 +150,14 @@ export async function buildTestApp(
     logger,
     now,
   });
+  const agentClient = inProcessAgent(agent.dispatch, agent.close);
   const app = await buildApp(config, {
     panelDb,
     logger,
     now,
     services,
     tasks,
-    agent: inProcessAgent(agent.dispatch, agent.close),
+    agent: agentClient,
     // A tiny stand-in for the built SPA: the perimeter's tests need no `vite build`.
     webDir: FIXTURE_WEB_DIR,
   });
@@ -166,6 +169,7 @@ export async function buildTestApp(
     tasks,
     logs,
     clock,
+    agent: agentClient,
     async close() {
       await app.close();
       await database.drop();

@@ -53,6 +53,7 @@ export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promis
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755); // nginx's workers (www-data) walk down to the web root
   const port = await freePort();
+  const httpsPort = await freePort();
   const nginx = join(dir, 'nginx');
   const php = join(dir, 'php', '8.2', 'fpm');
   const layout: WebsitesConfig = {
@@ -61,6 +62,7 @@ export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promis
     diwanDir: join(nginx, 'diwan'),
     hookFile: join(nginx, 'conf.d', 'diwan.conf'),
     httpPort: port,
+    httpsPort,
     logDir: join(nginx, 'log'),
     phpDir: join(dir, 'php'),
     phpRunDir: join(dir, 'php', 'run'),
@@ -85,6 +87,9 @@ export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promis
       `    scgi_temp_path ${nginx}/tmp/scgi;`,
       // What a visitor gets for a name no site has: else nginx's default server is the first site.
       `    server { listen ${port} default_server; return 444; }`,
+      // The HTTPS port is held from the start (another process could otherwise take the free port
+      // before the first site with a certificate makes nginx bind it); unknown names get no TLS.
+      `    server { listen ${httpsPort} ssl default_server; ssl_reject_handshake on; }`,
       `    include ${nginx}/conf.d/*.conf;`,
       '}',
       '',

@@ -42,6 +42,14 @@ async function childrenOf(pid: number): Promise<Set<number>> {
 
 const RELOAD_WAIT_MS = 5_000;
 
+/** `nginx version: nginx/1.22.1` → false; 1.25.1 and later → true. */
+export function nginxTakesHttp2Directive(versionText: string): boolean {
+  const match = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(versionText);
+  if (!match) return false;
+  const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
+  return major > 1 || minor > 25 || (minor === 25 && patch >= 1);
+}
+
 export function createNginx(layout: WebsitesConfig, services: ServiceManager, runner: Runner = run) {
   const isHostInstance = layout.nginxConf === '/etc/nginx/nginx.conf';
 
@@ -50,7 +58,19 @@ export function createNginx(layout: WebsitesConfig, services: ServiceManager, ru
     return /^\s*pid\s+([^;\s]+);/m.exec(conf)?.[1] ?? '/run/nginx.pid';
   }
 
+  let http2: Promise<boolean> | null = null;
+
   return {
+    /**
+     * Whether this nginx takes `http2 on;` (1.25.1 and later) rather than `listen … http2`: asked of
+     * `nginx -v` once (it prints its version on stderr).
+     */
+    http2Directive(): Promise<boolean> {
+      http2 ??= runner(layout.nginxBinary, ['-v'], { timeoutMs: CHECK_TIMEOUT_MS })
+        .then((result) => nginxTakesHttp2Directive(`${result.stderr}${result.stdout}`))
+        .catch(() => false);
+      return http2;
+    },
     /** `nginx -t`: throws DIWAN_E_HOST_COMMAND with nginx's own message when it refuses. */
     async test(): Promise<void> {
       await runAction(runner, 'nginx -t', layout.nginxBinary, ['-t', '-q', '-c', layout.nginxConf], {

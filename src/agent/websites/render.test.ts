@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { siteSpecSchema, type SiteSpecInput } from '../../contract/websites.js';
+import { siteSpecSchema, type SiteSpecInput, type SiteTls } from '../../contract/websites.js';
+import { nginxTakesHttp2Directive } from '../system/web-servers.js';
 import { debianWebsites } from '../../server/config/load.js';
 import { renderHook, renderHttp, renderPool, renderSite } from './render.js';
 
@@ -10,8 +11,8 @@ import { renderHook, renderHttp, renderPool, renderSite } from './render.js';
 const context = { layout: debianWebsites('/var/www'), nonce: '0123456789abcdef' };
 const id = '3f2a9c4e-1b7d-4e8f-9a6b-5c4d3e2f1a0b';
 
-function site(input: SiteSpecInput, enabled = true) {
-  return { id, spec: siteSpecSchema.parse(input), enabled };
+function site(input: SiteSpecInput, enabled = true, tls: SiteTls | null = null) {
+  return { id, spec: siteSpecSchema.parse(input), enabled, tls };
 }
 const golden = (name: string) => `../../../test/golden/websites/${name}`;
 
@@ -105,7 +106,7 @@ describe('the site renderer', () => {
     const rendered = renderSite(site(cases['static.conf']!, false), context);
     await expect(rendered).toMatchFileSnapshot(golden('disabled.conf'));
     expect(rendered).toContain('return 503');
-    expect(rendered).not.toContain('root "');
+    expect(rendered).not.toContain('root "/var/www'); // the site's files are not served
   });
 
   it('renders a PHP site its own pool: user, socket, open_basedir, temporary files', async () => {
@@ -117,6 +118,60 @@ describe('the site renderer', () => {
     expect(renderHook(context.layout)).toBe(
       '# Managed by Diwan: the websites Diwan manages.\ninclude /etc/nginx/diwan/http.conf;\n',
     );
+  });
+
+  const tlsCases: [string, SiteSpecInput, SiteTls, boolean][] = [
+    [
+      'static-tls.conf',
+      cases['static.conf']!,
+      { source: 'letsencrypt', forceHttps: false, hsts: false },
+      false,
+    ],
+    [
+      'static-tls-force-hsts.conf',
+      cases['static.conf']!,
+      { source: 'letsencrypt', forceHttps: true, hsts: true },
+      false,
+    ],
+    [
+      'php-tls-password-http2-on.conf',
+      cases['php-password-whole.conf']!,
+      { source: 'custom', forceHttps: true, hsts: false },
+      true,
+    ],
+    ['proxy-tls.conf', cases['proxy.conf']!, { source: 'custom', forceHttps: false, hsts: true }, false],
+  ];
+  for (const [name, input, tls, http2Directive] of tlsCases) {
+    it(`renders ${name}`, async () => {
+      await expect(renderSite(site(input, true, tls), { ...context, http2Directive })).toMatchFileSnapshot(
+        golden(name),
+      );
+    });
+  }
+
+  it("serves Let's Encrypt's challenge path in every type, in maintenance, and before any redirect", () => {
+    const challenge = 'location ^~ /.well-known/acme-challenge/ {';
+    for (const input of Object.values(cases)) {
+      expect(renderSite(site(input), context)).toContain(challenge);
+      expect(renderSite(site(input, false), context)).toContain(challenge);
+      const forced = renderSite(
+        site(input, true, { source: 'custom', forceHttps: true, hsts: false }),
+        context,
+      );
+      // Port 80's block: the challenge, then the redirect of everything else.
+      const port80 = forced.slice(0, forced.indexOf('listen 443'));
+      expect(port80.indexOf(challenge)).toBeGreaterThan(0);
+      expect(port80.indexOf(challenge)).toBeLessThan(port80.indexOf('return 301 https://$host$request_uri;'));
+    }
+  });
+
+  it('turns HTTP/2 on as this nginx expects it (the listen parameter before 1.25.1)', () => {
+    expect(nginxTakesHttp2Directive('nginx version: nginx/1.22.1')).toBe(false);
+    expect(nginxTakesHttp2Directive('nginx version: nginx/1.25.0')).toBe(false);
+    expect(nginxTakesHttp2Directive('nginx version: nginx/1.25.1')).toBe(true);
+    expect(nginxTakesHttp2Directive('nginx version: nginx/1.26.3')).toBe(true);
+    expect(nginxTakesHttp2Directive('nginx version: nginx/2.0.0')).toBe(true);
+    expect(nginxTakesHttp2Directive('something else')).toBe(false);
   });
 
   it('is deterministic, and the nonce is the only thing that varies between renders', () => {

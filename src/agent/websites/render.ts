@@ -11,6 +11,11 @@ export interface RenderContext {
   layout: WebsitesConfig;
   /** Random per render: the path of the check location that proves this very file is being served. */
   nonce: string;
+  /**
+   * nginx 1.25.1 and later turn HTTP/2 on with `http2 on;` (and warn about `listen … http2`); older
+   * ones (Debian 12 has 1.22) only know the listen parameter. The agent asks `nginx -v` once.
+   */
+  http2Directive?: boolean;
 }
 
 export const MANAGED_MARK = '# Managed by Diwan';
@@ -25,6 +30,13 @@ export const poolFileOf = (layout: WebsitesConfig, version: string, id: string) 
 export const htpasswdFileOf = (layout: WebsitesConfig, id: string) => `${layout.diwanDir}/htpasswd/${id}`;
 export const phpSocketOf = (layout: WebsitesConfig, id: string) => `${layout.phpRunDir}/diwan-${id}.sock`;
 export const phpStateOf = (layout: WebsitesConfig, id: string) => `${layout.phpStateDir}/${id}`;
+/** A site's certificate chain and key: root-only files (nginx's master reads them as root). */
+export const certsDirOf = (layout: WebsitesConfig) => `${layout.diwanDir}/certs`;
+export const certFileOf = (layout: WebsitesConfig, id: string) => `${certsDirOf(layout)}/${id}.crt`;
+export const keyFileOf = (layout: WebsitesConfig, id: string) => `${certsDirOf(layout)}/${id}.key`;
+/** The folder every Diwan vhost serves `/.well-known/acme-challenge/` from (HTTP-01 answers). */
+export const challengeRootOf = (layout: WebsitesConfig) => `${layout.diwanDir}/acme/webroot`;
+export const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/';
 /** The Linux user a PHP site runs as: short, unique enough, valid everywhere. */
 export const siteUserOf = (id: string) => `diwan-site-${id.replace(/-/g, '').slice(0, 12)}`;
 
@@ -193,21 +205,48 @@ function body(site: SiteRecord, root: string | null, layout: WebsitesConfig): st
   }
 }
 
-/** The site's server block. */
-export function renderSite(site: SiteRecord, context: RenderContext): string {
+/** Let's Encrypt's HTTP-01 answers, for every site in every state (maintenance too). */
+function acmeChallenge(layout: WebsitesConfig, site: SiteRecord): string[] {
+  return [
+    "# Let's Encrypt's HTTP-01 challenge: answered for every site, whatever else it does.",
+    `location ^~ ${ACME_CHALLENGE_PATH} {`,
+    `    root ${quote(challengeRootOf(layout))};`,
+    '    default_type text/plain;',
+    '    access_log off;',
+    '    allow all;',
+    ...(site.spec.options.passwordProtection ? ['    auth_basic off;'] : []),
+    '    try_files $uri =404;',
+    '}',
+  ];
+}
+
+function checkLocation(site: SiteRecord, nonce: string): string[] {
+  return [
+    `location = ${checkPath(nonce)} {`,
+    '    access_log off;',
+    '    allow all;',
+    ...(site.spec.options.passwordProtection ? ['    auth_basic off;'] : []),
+    '    return 204;',
+    '}',
+  ];
+}
+
+function logLines(site: SiteRecord, layout: WebsitesConfig): string[] {
+  return [
+    site.spec.options.accessLog
+      ? `access_log ${layout.logDir}/diwan-${site.id}.access.log;`
+      : 'access_log off;',
+    `error_log ${layout.logDir}/diwan-${site.id}.error.log;`,
+  ];
+}
+
+/** Everything a server block of the site holds after its listen lines and names. */
+function siteBody(site: SiteRecord, context: RenderContext): string[] {
   const { layout } = context;
   const { spec } = site;
   const root = siteRoot(layout.webRoot, spec);
-  const logs = spec.options.accessLog
-    ? `access_log ${layout.logDir}/diwan-${site.id}.access.log;`
-    : 'access_log off;';
-  const lines = [
-    `listen ${layout.httpPort};`,
-    `listen [::]:${layout.httpPort};`,
-    `server_name ${spec.domains.join(' ')};`,
-    '',
-    logs,
-    `error_log ${layout.logDir}/diwan-${site.id}.error.log;`,
+  return [
+    ...logLines(site, layout),
     ...(spec.options.gzip
       ? [
           'gzip on;',
@@ -218,18 +257,82 @@ export function renderSite(site: SiteRecord, context: RenderContext): string {
     ...accessRules(spec),
     ...extras(site, root, htpasswdFileOf(layout, site.id)),
     '',
-    `location = ${checkPath(context.nonce)} {`,
-    '    access_log off;',
-    '    allow all;',
-    ...(spec.options.passwordProtection ? ['    auth_basic off;'] : []),
-    '    return 204;',
-    '}',
+    ...acmeChallenge(layout, site),
+    ...checkLocation(site, context.nonce),
     ...body(site, root, layout),
     ...(site.enabled ? hotlink(site, root) : []),
     ...(spec.options.snippet !== undefined
       ? ['# Added by an administrator in Diwan:', ...spec.options.snippet.split('\n')]
       : []),
   ];
+}
+
+const httpListen = (layout: WebsitesConfig) => [
+  `listen ${layout.httpPort};`,
+  `listen [::]:${layout.httpPort};`,
+];
+
+/** HTTPS: the certificate, TLS 1.2 and 1.3 only, sessions, HTTP/2, and HSTS when asked. */
+function httpsHead(site: SiteRecord, context: RenderContext): string[] {
+  const { layout } = context;
+  const http2 = context.http2Directive ? '' : ' http2';
+  return [
+    `listen ${layout.httpsPort} ssl${http2};`,
+    `listen [::]:${layout.httpsPort} ssl${http2};`,
+    ...(context.http2Directive ? ['http2 on;'] : []),
+    `server_name ${site.spec.domains.join(' ')};`,
+    '',
+    `ssl_certificate ${certFileOf(layout, site.id)};`,
+    `ssl_certificate_key ${keyFileOf(layout, site.id)};`,
+    'ssl_protocols TLSv1.2 TLSv1.3;',
+    'ssl_prefer_server_ciphers off;',
+    'ssl_session_timeout 1d;',
+    'ssl_session_cache shared:diwan_tls:10m;',
+    'ssl_session_tickets off;',
+    ...(site.tls?.hsts ? ['add_header Strict-Transport-Security "max-age=31536000" always;'] : []),
+  ];
+}
+
+/** Port 80 of a site whose visitors are sent to HTTPS: only the challenge and the check stay. */
+function redirectToHttps(site: SiteRecord, context: RenderContext): string[] {
+  const { layout } = context;
+  const port = layout.httpsPort === 443 ? '' : `:${layout.httpsPort}`;
+  return [
+    ...httpListen(layout),
+    `server_name ${site.spec.domains.join(' ')};`,
+    '',
+    ...logLines(site, layout),
+    '',
+    ...acmeChallenge(layout, site),
+    ...checkLocation(site, context.nonce),
+    'location / {',
+    `    return 301 https://$host${port}$request_uri;`,
+    '}',
+  ];
+}
+
+const block = (lines: string[]) => [
+  'server {',
+  ...lines.map((line) => (line === '' ? '' : `    ${line}`)),
+  '}',
+];
+
+/** The site's server blocks: port 80, and with a certificate port 443 too. */
+export function renderSite(site: SiteRecord, context: RenderContext): string {
+  const { layout } = context;
+  const { spec } = site;
+  const plain = [
+    ...httpListen(layout),
+    `server_name ${spec.domains.join(' ')};`,
+    '',
+    ...siteBody(site, context),
+  ];
+  const servers = site.tls
+    ? [
+        ...block(site.tls.forceHttps ? redirectToHttps(site, context) : plain),
+        ...block([...httpsHead(site, context), '', ...siteBody(site, context)]),
+      ]
+    : block(plain);
   return [
     `${MANAGED_MARK}: site ${site.id} (${spec.type}, ${spec.domains[0]}). Change it in Diwan: an edit`,
     '# made here is reported as drift and kept until you choose.',
@@ -239,9 +342,7 @@ export function renderSite(site: SiteRecord, context: RenderContext): string {
         ]
       : []),
     ...authMap(site),
-    'server {',
-    ...lines.map((line) => (line === '' ? '' : `    ${line}`)),
-    '}',
+    ...servers,
     '',
   ].join('\n');
 }

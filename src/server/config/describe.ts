@@ -21,6 +21,8 @@ export function describeConfig(config: Config): Record<string, string> {
     DIWAN_METRICS_TOKEN: config.metricsToken === null ? '(none: /metrics from loopback only)' : '***',
     DIWAN_BODY_LIMIT: String(config.bodyLimit),
     DIWAN_SHUTDOWN_TIMEOUT: String(config.shutdownTimeoutMs),
+    DIWAN_ACME_DIRECTORY: config.acme.directoryUrl,
+    DIWAN_ACME_EMAIL: config.acme.email ?? '(none)',
   };
 }
 

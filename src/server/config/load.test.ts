@@ -123,6 +123,33 @@ describe('validation', () => {
     expect(load({ DIWAN_ENV: 'test', DIWAN_PORT: '0' }).config?.port).toBe(0); // ephemeral ports are for tests
   });
 
+  it("takes Let's Encrypt production by default, staging or any https ACME directory, and refuses the rest", () => {
+    expect(load({ DIWAN_ENV: 'development' }).config?.acme).toEqual({
+      directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+      email: null,
+    });
+    const staging = load({
+      DIWAN_ENV: 'development',
+      DIWAN_ACME_DIRECTORY: 'staging',
+      DIWAN_ACME_EMAIL: 'ops@example.com',
+    });
+    expect(staging.issues).toEqual([]);
+    expect(staging.config?.acme).toEqual({
+      directoryUrl: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+      email: 'ops@example.com',
+    });
+    expect(
+      load({ DIWAN_ENV: 'development', DIWAN_ACME_DIRECTORY: 'https://127.0.0.1:14000/dir' }).config?.acme
+        .directoryUrl,
+    ).toBe('https://127.0.0.1:14000/dir');
+    const bad = load({
+      DIWAN_ENV: 'development',
+      DIWAN_ACME_DIRECTORY: 'http://acme.example.com/directory',
+      DIWAN_ACME_EMAIL: 'not an address',
+    });
+    expect(bad.issues.map((issue) => issue.variable)).toEqual(['DIWAN_ACME_DIRECTORY', 'DIWAN_ACME_EMAIL']);
+  });
+
   it('accepts IPv6 and CIDR trusted proxies', () => {
     const { config, issues } = load({
       DIWAN_ENV: 'development',

@@ -36,10 +36,17 @@ export const knownVariables = [
   'DIWAN_SHUTDOWN_TIMEOUT',
   'DIWAN_CONFIG',
   'DIWAN_WEB_ROOT',
+  'DIWAN_ACME_DIRECTORY',
+  'DIWAN_ACME_EMAIL',
 ] as const;
 
 /** Read by bin/diwan.js before any config is loaded (which code to run), not settings of Diwan's. */
 const launcherVariables = new Set(['DIWAN_USE_DIST']);
+/** Let's Encrypt's directories; `DIWAN_ACME_DIRECTORY` takes these names or any https:// URL. */
+export const ACME_DIRECTORIES = {
+  production: 'https://acme-v02.api.letsencrypt.org/directory',
+  staging: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+} as const;
 
 export const packageRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -210,6 +217,28 @@ export function loadConfig(options: LoadOptions = {}): LoadResult {
     });
   }
 
+  const acmeDirectory = read('DIWAN_ACME_DIRECTORY') ?? 'production';
+  const directoryUrl =
+    acmeDirectory === 'production' || acmeDirectory === 'staging'
+      ? ACME_DIRECTORIES[acmeDirectory]
+      : acmeDirectory;
+  if (!isUrlWithScheme(directoryUrl, ['https:'])) {
+    issues.push({
+      variable: 'DIWAN_ACME_DIRECTORY',
+      message: 'must be production, staging or the https:// URL of an ACME directory',
+    });
+  }
+  const acmeEmail = read('DIWAN_ACME_EMAIL') ?? null;
+  if (
+    acmeEmail !== null &&
+    !/^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/.test(acmeEmail)
+  ) {
+    issues.push({
+      variable: 'DIWAN_ACME_EMAIL',
+      message: 'must be an email address such as admin@example.com',
+    });
+  }
+
   issues.push(...file.issues);
   if (!database.ok) return { config: null, issues, warnings, environment };
   const config: Config = {
@@ -227,6 +256,7 @@ export function loadConfig(options: LoadOptions = {}): LoadResult {
     bodyLimit,
     shutdownTimeoutMs,
     websites: debianWebsites(webRoot.replace(/\/+$/, '') || '/'),
+    acme: { directoryUrl, email: acmeEmail },
     sources: { file: file.path },
   };
   return { config, issues, warnings, environment };
@@ -242,6 +272,7 @@ export function debianWebsites(webRoot: string): WebsitesConfig {
     diwanDir: '/etc/nginx/diwan',
     hookFile: '/etc/nginx/conf.d/diwan.conf',
     httpPort: 80,
+    httpsPort: 443,
     logDir: '/var/log/nginx',
     nginxUser: 'www-data',
     phpDir: '/etc/php',

@@ -34,6 +34,8 @@ export interface WebsitesConfig {
   /** The one line Diwan adds to nginx's configuration: a file inside http {} that includes http.conf. */
   hookFile: string;
   httpPort: number;
+  /** Where HTTPS sites listen (443; tests use a free port). */
+  httpsPort: number;
   logDir: string;
   /** The user nginx's workers run as (PHP sockets and site roots open to it). */
   nginxUser: string;
@@ -43,6 +45,14 @@ export interface WebsitesConfig {
   phpRunDir: string;
   /** Per-site temporary files and sessions of PHP sites. */
   phpStateDir: string;
+}
+
+/** Where certificates for websites come from (ACME: Let's Encrypt by default). */
+export interface AcmeConfig {
+  /** The ACME directory URL (`DIWAN_ACME_DIRECTORY`: a URL, `production` or `staging`). */
+  directoryUrl: string;
+  /** Contact for expiry notices and account recovery (`DIWAN_ACME_EMAIL`); optional. */
+  email: string | null;
 }
 
 export interface Config {
@@ -65,6 +75,7 @@ export interface Config {
   /** How long a SIGTERM waits for in-flight requests before closing anyway. */
   shutdownTimeoutMs: number;
   websites: WebsitesConfig;
+  acme: AcmeConfig;
   /** Where the values came from, for `diwan config check`. */
   sources: { file: string | null };
 }

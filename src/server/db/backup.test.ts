@@ -148,6 +148,22 @@ async function fill(panel: PanelDb, tag: string): Promise<{ userId: string }> {
     .values({ domain: `${tag}.example`, website_id: siteId })
     .execute();
   await db
+    .insertInto('website_certificates')
+    .values({
+      website_id: siteId,
+      source: 'letsencrypt',
+      force_https: 1,
+      hsts: 0,
+      issuer: 'CN=Pebble',
+      domains: `["${tag}.example"]`,
+      serial: 'ab12',
+      not_before: now,
+      not_after: now + 90 * 86_400_000,
+      last_error: null,
+      updated_at: now,
+    })
+    .execute();
+  await db
     .insertInto('databases')
     .values({
       id: databaseId,

@@ -35,6 +35,7 @@ export const BACKED_UP_TABLES = [
   { name: 'task_logs', key: ['task_id', 'seq'] },
   { name: 'websites', key: ['id'] },
   { name: 'website_domains', key: ['domain'] },
+  { name: 'website_certificates', key: ['website_id'] },
   { name: 'databases', key: ['id'] },
   { name: 'database_users', key: ['id'] },
   { name: 'database_grants', key: ['database_id', 'user_id'] },

@@ -18,6 +18,7 @@ const tablesOf: Record<string, string[]> = {
   '0007_task_owner': [],
   '0008_databases': ['databases', 'database_users', 'database_grants'],
   '0009_websites': ['websites', 'website_domains'],
+  '0010_website_certificates': ['website_certificates'],
 };
 const names = Object.keys(migrations);
 

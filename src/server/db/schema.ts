@@ -149,6 +149,23 @@ export interface WebsiteDomainsTable {
   website_id: string;
 }
 
+export interface WebsiteCertificatesTable {
+  website_id: string;
+  /** 'letsencrypt' | 'custom' */
+  source: string;
+  force_https: Generated<Flag>;
+  hsts: Generated<Flag>;
+  issuer: string;
+  /** JSON array of the names the certificate covers. */
+  domains: JsonText;
+  serial: string;
+  not_before: Millis;
+  not_after: Millis;
+  /** Why the last renewal failed; null after a success. */
+  last_error: string | null;
+  updated_at: Millis;
+}
+
 export interface DatabasesTable {
   id: string;
   engine: 'mariadb' | 'postgresql';
@@ -193,6 +210,7 @@ export interface Database {
   login_throttle: LoginThrottleTable;
   websites: WebsitesTable;
   website_domains: WebsiteDomainsTable;
+  website_certificates: WebsiteCertificatesTable;
   databases: DatabasesTable;
   database_users: DatabaseUsersTable;
   database_grants: DatabaseGrantsTable;

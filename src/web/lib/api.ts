@@ -36,6 +36,8 @@ import type {
 import type { taskPageSchema, taskQuerySchema, taskSchema } from '../../contract/tasks.js';
 import type { apiTokenSchema, createdTokenSchema, createTokenBodySchema } from '../../contract/tokens.js';
 import type {
+  certificateRequestSchema,
+  siteCertificateSchema,
   siteSpecSchema,
   websiteListQuerySchema,
   websiteListSchema,
@@ -84,6 +86,8 @@ export type WebsiteList = z.infer<typeof websiteListSchema>;
 export type WebsiteQuery = z.input<typeof websiteListQuerySchema>;
 export type SiteSpecInput = z.input<typeof siteSpecSchema>;
 export type WebsitePatch = z.input<typeof websitePatchSchema>;
+export type SiteCertificate = z.infer<typeof siteCertificateSchema>;
+export type CertificateRequest = z.input<typeof certificateRequestSchema>;
 
 /** A failed call: the server's stable code and field, or NETWORK when it could not be reached. */
 export class ApiError extends Error {
@@ -211,6 +215,28 @@ export const api = {
         keepFiles: String(keepFiles),
       },
     ),
+  websiteCertificate: (id: string) =>
+    request<{ certificate: SiteCertificate | null }>(
+      'GET',
+      `/websites/${encodeURIComponent(id)}/certificate`,
+    ),
+  /** Let's Encrypt: 202 with the task to follow; custom: once nginx serves it, or the field at fault. */
+  putWebsiteCertificate: (id: string, body: CertificateRequest) =>
+    request<{ certificate: SiteCertificate | null; taskId: string }>(
+      'PUT',
+      `/websites/${encodeURIComponent(id)}/certificate`,
+      body,
+    ),
+  patchWebsiteCertificate: (id: string, patch: { forceHttps?: boolean; hsts?: boolean }) =>
+    request<{ certificate: SiteCertificate | null; taskId: string }>(
+      'PATCH',
+      `/websites/${encodeURIComponent(id)}/certificate`,
+      patch,
+    ),
+  deleteWebsiteCertificate: (id: string) =>
+    request<{ taskId: string }>('DELETE', `/websites/${encodeURIComponent(id)}/certificate`),
+  renewWebsiteCertificate: (id: string) =>
+    request<{ taskId: string }>('POST', `/websites/${encodeURIComponent(id)}/certificate/renew`),
   websiteConfig: (id: string) =>
     request<{ files: { path: string; content: string }[] }>(
       'GET',

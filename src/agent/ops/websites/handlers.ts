@@ -1,9 +1,21 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { chmod, chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { AgentInput } from '../../../contract/agent-ops.js';
 import { DiwanError } from '../../../contract/errors.js';
-import { siteRoot, type SiteRecord } from '../../../contract/websites.js';
+import {
+  siteRoot,
+  type CertificateInfo,
+  type CustomCertificate,
+  type SiteRecord,
+} from '../../../contract/websites.js';
+import {
+  certificateInfo,
+  checkCustomCertificate,
+  parseChain,
+} from '../../../server/features/websites/certificates.js';
 import type { WebsitesConfig } from '../../../server/config/types.js';
 import type { Handler, OpContext } from '../../dispatch.js';
 import { readForUpdate, restore, writeAtomic } from '../../system/atomic-write.js';
@@ -14,7 +26,13 @@ import { MAX_LOG_LINES, readLogSince, readLogTail } from '../../system/log-tail.
 import { Mutex } from '../../system/mutex.js';
 import { createServiceManager, type ServiceManager } from '../../system/services.js';
 import { createNginx, createPhpFpm, type Nginx, type PhpFpm } from '../../system/web-servers.js';
+import { createAccountKey, orderCertificate, type AcmeClientOptions } from './acme.js';
 import {
+  ACME_CHALLENGE_PATH,
+  certFileOf,
+  certsDirOf,
+  challengeRootOf,
+  keyFileOf,
   checkPath,
   phpStateOf,
   poolFileOf,
@@ -33,6 +51,8 @@ export interface WebsitesDeps {
   layout: WebsitesConfig;
   nginx: Nginx;
   phpFpm: PhpFpm;
+  /** The ACME server (Let's Encrypt) and contact; without it, certificates can only be given. */
+  acme?: AcmeClientOptions;
 }
 
 /** How long the check waits for nginx (and a new PHP pool) to serve what was just written. */
@@ -53,6 +73,63 @@ function ask(port: number, host: string, path: string): Promise<Answer> {
         response.resume();
         const location = response.headers.location;
         resolve({ status: response.statusCode ?? 0, location: location ?? null });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * The same over HTTPS with the site's name as SNI, also returning the serial of the certificate
+ * nginx presented. Whether a browser would trust it is not the question here (the certificate was
+ * checked before it was written): the check compares that serial with the one just written, which
+ * proves nginx serves this very certificate, so the chain is not verified against a CA list.
+ */
+function askTls(port: number, host: string, path: string): Promise<Answer & { serial: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        servername: host.replace(/^\*\./, 'diwan-check.'),
+        headers: { host },
+        timeout: 3_000,
+        agent: false,
+        rejectUnauthorized: false,
+      },
+      (response) => {
+        response.resume();
+        const serial = (response.socket as TLSSocket).getPeerCertificate().serialNumber ?? '';
+        resolve({
+          status: response.statusCode ?? 0,
+          location: response.headers.location ?? null,
+          serial: normalSerial(serial),
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const normalSerial = (serial: string) => serial.toUpperCase().replace(/^0+/, '');
+
+/** A GET to nginx on loopback with the site's Host, with the body (the challenge's self-check). */
+function fetchText(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { host }, timeout: 3_000, agent: false },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (body.length < 4096) body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
       },
     );
     req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
@@ -215,11 +292,28 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return true;
   }
 
+  /** The challenge answers' folder: readable by nginx's workers, written only by the agent. */
+  async function ensureChallengeDir(): Promise<string> {
+    const challengeDir = `${challengeRootOf(layout)}${ACME_CHALLENGE_PATH}`.replace(/\/$/, '');
+    await mkdir(challengeDir, { recursive: true });
+    for (
+      let dir = challengeDir;
+      dir.length > layout.diwanDir.length;
+      dir = dir.slice(0, dir.lastIndexOf('/'))
+    )
+      await chmod(dir, 0o755);
+    return `${challengeDir}/`;
+  }
+
   /** Diwan's hook in nginx's configuration and its http-level file: written once, kept current. */
   async function ensureBase(undo: Undo): Promise<void> {
     await mkdir(sitesDirOf(layout), { recursive: true });
     await chmod(layout.diwanDir, 0o755);
     await chmod(sitesDirOf(layout), 0o755);
+    // Certificates and keys: root's only (nginx's master process reads them as root).
+    await mkdir(certsDirOf(layout), { recursive: true });
+    await chmod(certsDirOf(layout), 0o700);
+    await ensureChallengeDir();
     await write(`${layout.diwanDir}/http.conf`, renderHttp(layout), undo);
     await write(layout.hookFile, renderHook(layout), undo);
   }
@@ -313,37 +407,117 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     undo.add(`remove ${state}`, () => rm(state, { recursive: true, force: true }));
   }
 
-  /** Asks the site until it answers as intended or the deadline passes. */
+  /**
+   * Asks the site until it answers as intended or the deadline passes. With a certificate, HTTPS
+   * must present the certificate just written (`serial`), and a site sent to HTTPS must answer 301
+   * on port 80.
+   */
   async function check(
     site: SiteRecord,
     nonce: string,
     freshRoot: boolean,
     context: OpContext,
+    serial: string | null,
   ): Promise<string | null> {
     const host = site.spec.domains[0]!.replace(/^\*\./, 'diwan-check.');
     const deadline = Date.now() + CHECK_DEADLINE_MS;
     let problem = 'nginx does not serve the new configuration';
+    const scheme = site.tls ? 'https' : 'http';
     for (;;) {
       try {
         const probe = await ask(layout.httpPort, host, checkPath(nonce));
-        if (probe.status === 204) {
-          const answer = await ask(layout.httpPort, host, '/');
+        let ready = probe.status === 204;
+        if (ready && site.tls) {
+          const secure = await askTls(layout.httpsPort, host, checkPath(nonce));
+          ready = secure.status === 204 && secure.serial === normalSerial(serial ?? '');
+          if (secure.status === 204 && !ready)
+            problem = `https://${host}/ presents certificate ${secure.serial}, not ${serial}`;
+        }
+        if (ready && site.tls?.forceHttps) {
+          const plain = await ask(layout.httpPort, host, '/');
+          if (plain.status !== 301 || !plain.location?.startsWith('https://')) {
+            ready = false;
+            problem = `http://${host}/ answered ${plain.status}, not 301 to https://`;
+          }
+        }
+        if (ready) {
+          const answer = site.tls
+            ? await askTls(layout.httpsPort, host, '/')
+            : await ask(layout.httpPort, host, '/');
           const verdict = verdictOn(site, answer, freshRoot);
           if (verdict === null) {
-            context.emit({ kind: 'log', stream: 'info', line: `http://${host}/ answered ${answer.status}` });
+            context.emit({
+              kind: 'log',
+              stream: 'info',
+              line: `${scheme}://${host}/ answered ${answer.status}`,
+            });
             return site.spec.type === 'proxy' && [502, 504].includes(answer.status)
               ? `nginx serves the site; its upstream does not answer yet (${answer.status})`
               : null;
           }
-          problem = `http://${host}/ ${verdict}`;
+          problem = `${scheme}://${host}/ ${verdict}`;
         }
       } catch (error) {
-        problem = `http://${host}/: ${(error as Error).message}`;
+        problem = `${scheme}://${host}/: ${(error as Error).message}`;
       }
       if (Date.now() > deadline)
         throw new DiwanError('DIWAN_E_HOST_COMMAND', `The site does not answer as intended: ${problem}`);
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
+  }
+
+  const acmeMarkOf = (id: string) => `${certsDirOf(layout)}/${id}.acme`;
+
+  /** What the certificate on disk for a site says, or null when there is none. */
+  async function certificateOnDisk(id: string): Promise<CertificateInfo | null> {
+    const { content } = await readForUpdate(certFileOf(layout, id));
+    if (content === null) return null;
+    return certificateInfo(parseChain(content.toString('utf8'))[0]!);
+  }
+
+  /**
+   * A site's certificate files: written (the key 0600) when given, kept when the site keeps HTTPS,
+   * removed when it has none. Returns the serial nginx must present, or null.
+   */
+  async function writeCertificate(
+    site: SiteRecord,
+    certificate: CustomCertificate | undefined,
+    undo: Undo,
+    context: OpContext,
+  ): Promise<string | null> {
+    const certFile = certFileOf(layout, site.id);
+    const keyFile = keyFileOf(layout, site.id);
+    if (!site.tls) {
+      const removedCert = await remove(certFile, undo);
+      const removedKey = await remove(keyFile, undo);
+      await remove(acmeMarkOf(site.id), undo);
+      if (removedCert || removedKey) info(context, 'Removing the certificate: the site answers on HTTP only');
+      return null;
+    }
+    if (certificate) {
+      // Checked again here: the agent writes nothing the web tier alone vouched for.
+      const certInfo = checkCustomCertificate(certificate, site.spec.domains, new Date());
+      info(context, `Writing ${certFile} (serial ${certInfo.serial}, valid until ${certInfo.notAfter})`);
+      await write(keyFile, certificate.key.trim() + '\n', undo, { mode: 0o600, uid: 0, gid: 0 });
+      await write(certFile, certificate.chain.trim() + '\n', undo, { mode: 0o600, uid: 0, gid: 0 });
+      // Which certificates the renewal may replace on its own: those that came from the ACME server.
+      if (site.tls.source === 'letsencrypt')
+        await write(acmeMarkOf(site.id), `${deps.acme?.directoryUrl ?? ''}\n`, undo, {
+          mode: 0o600,
+          uid: 0,
+          gid: 0,
+        });
+      else await remove(acmeMarkOf(site.id), undo);
+      return certInfo.serial;
+    }
+    const onDisk = await certificateOnDisk(site.id);
+    if (!onDisk || (await readForUpdate(keyFile)).content === null)
+      throw new DiwanError(
+        'DIWAN_E_VALIDATION',
+        'tls: the site has no certificate yet: ask for one, or give one',
+        'tls',
+      );
+    return onDisk.serial;
   }
 
   const info = (context: OpContext, line: string) => context.emit({ kind: 'log', stream: 'info', line });
@@ -435,71 +609,246 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     );
   }
 
+  /** One change of a site, whole or nothing; the caller holds the lock. */
+  async function applySite(
+    site: SiteRecord,
+    context: OpContext,
+    certificate?: CustomCertificate,
+  ): Promise<{ root: string | null; note: string | null; certificate: CertificateInfo | null }> {
+    const users = site.spec.options.passwordProtection?.users ?? [];
+    if (users.some((user) => user.passwordHash === undefined || user.password !== undefined)) {
+      // The web tier hashes passwords before anything else sees them; a plain one here is a bug.
+      throw new DiwanError(
+        'DIWAN_E_VALIDATION',
+        'options.passwordProtection.users: give each user a passwordHash, never a password',
+        'options',
+      );
+    }
+    const root = siteRoot(layout.webRoot, site.spec);
+    const nonce = randomBytes(12).toString('hex');
+    let note: string | null = null;
+    await transact(context, async (undo, reloads) => {
+      step(context, 'Write the configuration');
+      await ensureBase(undo);
+      let owner: OsUser | null = null;
+      if (site.spec.type === 'php') {
+        owner = await ensureSiteUser(site, root!, undo);
+        await ensurePhpState(site, owner, undo);
+      }
+      const freshRoot = root !== null && (await ensureRoot(site, root, owner, undo));
+
+      // PHP pools: this version's written, any other version's removed (a version change).
+      const wanted = site.spec.type === 'php' ? site.spec.phpVersion : null;
+      for (const pool of await poolFiles(site.id)) {
+        if (pool.version !== wanted && (await remove(pool.path, undo))) reloads.add(pool.version);
+      }
+      if (wanted !== null) {
+        const path = poolFileOf(layout, wanted, site.id);
+        info(context, `Writing ${path}`);
+        if (await write(path, renderPool(site, { layout, nonce }), undo)) {
+          await deps.phpFpm.test(wanted);
+          info(context, `php-fpm${wanted} -t: the configuration is valid`);
+        }
+        reloads.add(wanted);
+      }
+
+      // The login's users: readable by nginx's workers (group), no one else.
+      const htpasswd = htpasswdFileOf(layout, site.id);
+      if (site.spec.options.passwordProtection) {
+        await mkdir(`${layout.diwanDir}/htpasswd`, { recursive: true });
+        await chmod(`${layout.diwanDir}/htpasswd`, 0o755);
+        const nginxGroup = (await lookupOsUser(layout.nginxUser))?.gid ?? 0;
+        await write(htpasswd, renderHtpasswd(site), undo, { mode: 0o640, uid: 0, gid: nginxGroup });
+      } else {
+        await remove(htpasswd, undo);
+      }
+
+      const file = siteFileOf(layout, site.id);
+      info(context, `Writing ${file}`);
+      const serial = await writeCertificate(site, certificate, undo, context);
+      const http2Directive = await deps.nginx.http2Directive();
+      await write(file, renderSite(site, { layout, nonce, http2Directive }), undo);
+      step(context, 'Check the configuration (nginx -t)');
+      await deps.nginx.test();
+      info(context, 'nginx -t: the configuration is valid');
+      await pauseForCrashTest();
+
+      step(context, 'Reload the servers');
+      for (const version of [...reloads]) {
+        await deps.phpFpm.reload(version);
+        info(context, `php-fpm${version} reloaded`);
+      }
+      reloads.add('nginx');
+      await deps.nginx.reload();
+      info(context, 'nginx reloaded');
+      step(context, 'Ask the site whether it answers as intended');
+      note = await check(site, nonce, freshRoot, context, serial);
+      if (note) context.emit({ kind: 'log', stream: 'stderr', line: note });
+    });
+    return { root, note, certificate: site.tls ? await certificateOnDisk(site.id) : null };
+  }
+
   const apply: Handler = async (raw, context) => {
     const { site } = raw as { site: SiteRecord }; // parsed by the dispatcher: defaults filled in
+    return lock.runExclusive(() => applySite(site, context), undefined, 'a website change');
+  };
+
+  /** A certificate its owner gives: checked, written root-only with the vhost, served, or all undone. */
+  const setCertificate: Handler = async (raw, context) => {
+    const { site, chain, key } = raw as { site: SiteRecord; chain: string; key: string };
+    if (site.tls?.source !== 'custom')
+      throw new DiwanError('DIWAN_E_VALIDATION', "site.tls.source: must be 'custom'", 'site.tls.source');
+    checkCustomCertificate({ chain, key }, site.spec.domains, new Date());
+    return lock.runExclusive(() => applySite(site, context, { chain, key }), undefined, 'a website change');
+  };
+
+  /** The ACME account key for a directory: made once, kept root-only. */
+  async function accountKey(directoryUrl: string, context: OpContext): Promise<string> {
+    const dir = `${layout.diwanDir}/acme/accounts`;
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o700);
+    const path = `${dir}/${createHash('sha256').update(directoryUrl).digest('hex').slice(0, 16)}.key`;
+    const { content } = await readForUpdate(path);
+    if (content !== null) return content.toString('utf8');
+    info(context, `Making an ACME account key (${path})`);
+    const key = await createAccountKey();
+    await writeAtomic(path, key, { expectedVersion: null, mode: 0o600, uid: 0, gid: 0, keepPrevious: false });
+    return key;
+  }
+
+  /**
+   * A certificate from the ACME server (Let's Encrypt) over HTTP-01, then the site applied with it:
+   * order → challenges answered from the folder every vhost serves → finalize → write the
+   * certificate and key → render → nginx -t → reload → check; on any failure everything goes back
+   * and the task says why, in the ACME server's words when it refused. Also renews.
+   */
+  const issueCertificate: Handler = async (raw, context) => {
+    const { site } = raw as { site: SiteRecord };
+    const settings = deps.acme;
+    if (!settings)
+      throw new DiwanError('DIWAN_E_UNAVAILABLE', 'No ACME server is configured (DIWAN_ACME_DIRECTORY)');
+    if (site.tls?.source !== 'letsencrypt')
+      throw new DiwanError('DIWAN_E_VALIDATION', "site.tls.source: must be 'letsencrypt'", 'site.tls.source');
+    const wildcards = site.spec.domains.filter((domain) => domain.startsWith('*.'));
+    if (wildcards.length > 0)
+      throw new DiwanError(
+        'DIWAN_E_VALIDATION',
+        `domains: ${wildcards.join(', ')}: Let's Encrypt proves wildcard names only through DNS, which Diwan does not manage; give a certificate instead`,
+        'domains',
+      );
     return lock.runExclusive(
       async () => {
-        // A plain password never gets here: the contract's agentSiteSchema refuses it.
-        const root = siteRoot(layout.webRoot, site.spec);
-        const nonce = randomBytes(12).toString('hex');
-        let note: string | null = null;
+        const issued = await order(settings, site.spec.domains, context);
+        const leaf = certificateInfo(parseChain(issued.chain)[0]!);
+        info(
+          context,
+          `Certificate received: serial ${leaf.serial}, issued by ${leaf.issuer}, valid until ${leaf.notAfter}`,
+        );
+        return applySite(site, context, { chain: issued.chain, key: issued.key });
+      },
+      undefined,
+      'a website change',
+    );
+  };
+
+  /** Order → challenges → finalize with the ACME server; the caller holds the lock. */
+  async function order(settings: AcmeClientOptions, domains: string[], context: OpContext) {
+    const challengeDir = await ensureChallengeDir();
+    return orderCertificate({
+      client: settings,
+      accountKey: await accountKey(settings.directoryUrl, context),
+      domains,
+      log: { step: (line) => step(context, line), info: (line) => info(context, line) },
+      answers: {
+        async put(token, content) {
+          await writeAtomic(`${challengeDir}${token}`, content, {
+            expectedVersion: undefined,
+            mode: 0o644,
+            keepPrevious: false,
+          });
+        },
+        async remove(token) {
+          await rm(`${challengeDir}${token}`, { force: true });
+        },
+        async probe(domain, token, content) {
+          try {
+            const answer = await fetchText(layout.httpPort, domain, `${ACME_CHALLENGE_PATH}${token}`);
+            if (answer.status !== 200) return `it answered ${answer.status}`;
+            return answer.body.trim() === content ? null : 'it answered something else';
+          } catch (error) {
+            return (error as Error).message;
+          }
+        },
+      },
+    });
+  }
+
+  /**
+   * Renews a certificate that came from the ACME server, for the same names, changing nothing but
+   * the certificate and its key: new files → nginx -t → reload (graceful: no request is dropped) →
+   * HTTPS must present the new serial → or the old files back. Takes only the site's id, so it may
+   * run without a user (the daily sweep): it can do nothing but what was asked when the certificate
+   * was first issued.
+   */
+  const renewCertificate: Handler = async (raw, context) => {
+    const { id } = raw as { id: string };
+    const settings = deps.acme;
+    if (!settings)
+      throw new DiwanError('DIWAN_E_UNAVAILABLE', 'No ACME server is configured (DIWAN_ACME_DIRECTORY)');
+    return lock.runExclusive(
+      async () => {
+        const current = await certificateOnDisk(id);
+        const marked = (await readForUpdate(acmeMarkOf(id))).content !== null;
+        if (!current || !marked)
+          throw new DiwanError(
+            'DIWAN_E_CONFLICT',
+            "The site has no certificate from Let's Encrypt to renew",
+            'id',
+          );
+        const vhost = (await readForUpdate(siteFileOf(layout, id))).content?.toString('utf8') ?? '';
+        const nonce = /location = \/\.well-known\/diwan-([0-9a-z]+) \{/.exec(vhost)?.[1];
+        if (!nonce || !vhost.includes(certFileOf(layout, id)))
+          throw new DiwanError(
+            'DIWAN_E_CONFLICT',
+            "The site's nginx file does not serve its certificate: save the site again",
+            'id',
+          );
+        info(context, `Renewing serial ${current.serial} (valid until ${current.notAfter})`);
+        const issued = await order(settings, current.domains, context);
+        const leaf = certificateInfo(parseChain(issued.chain)[0]!);
+        info(context, `Certificate received: serial ${leaf.serial}, valid until ${leaf.notAfter}`);
         await transact(context, async (undo, reloads) => {
-          step(context, 'Write the configuration');
-          await ensureBase(undo);
-          let owner: OsUser | null = null;
-          if (site.spec.type === 'php') {
-            owner = await ensureSiteUser(site, root!, undo);
-            await ensurePhpState(site, owner, undo);
-          }
-          const freshRoot = root !== null && (await ensureRoot(site, root, owner, undo));
-
-          // PHP pools: this version's written, any other version's removed (a version change).
-          const wanted = site.spec.type === 'php' ? site.spec.phpVersion : null;
-          for (const pool of await poolFiles(site.id)) {
-            if (pool.version !== wanted && (await remove(pool.path, undo))) reloads.add(pool.version);
-          }
-          if (wanted !== null) {
-            const path = poolFileOf(layout, wanted, site.id);
-            info(context, `Writing ${path}`);
-            if (await write(path, renderPool(site, { layout, nonce }), undo)) {
-              await deps.phpFpm.test(wanted);
-              info(context, `php-fpm${wanted} -t: the configuration is valid`);
-            }
-            reloads.add(wanted);
-          }
-
-          // The login's users: readable by nginx's workers (group), no one else.
-          const htpasswd = htpasswdFileOf(layout, site.id);
-          if (site.spec.options.passwordProtection) {
-            await mkdir(`${layout.diwanDir}/htpasswd`, { recursive: true });
-            await chmod(`${layout.diwanDir}/htpasswd`, 0o755);
-            const nginxGroup = (await lookupOsUser(layout.nginxUser))?.gid ?? 0;
-            await write(htpasswd, renderHtpasswd(site), undo, { mode: 0o640, uid: 0, gid: nginxGroup });
-          } else {
-            await remove(htpasswd, undo);
-          }
-
-          const file = siteFileOf(layout, site.id);
-          info(context, `Writing ${file}`);
-          await write(file, renderSite(site, { layout, nonce }), undo);
+          step(context, 'Write the new certificate');
+          await write(keyFileOf(layout, id), issued.key.trim() + '\n', undo, { mode: 0o600, uid: 0, gid: 0 });
+          await write(certFileOf(layout, id), issued.chain.trim() + '\n', undo, {
+            mode: 0o600,
+            uid: 0,
+            gid: 0,
+          });
           step(context, 'Check the configuration (nginx -t)');
           await deps.nginx.test();
-          info(context, 'nginx -t: the configuration is valid');
-          await pauseForCrashTest();
-
-          step(context, 'Reload the servers');
-          for (const version of [...reloads]) {
-            await deps.phpFpm.reload(version);
-            info(context, `php-fpm${version} reloaded`);
-          }
           reloads.add('nginx');
+          step(context, 'Reload nginx');
           await deps.nginx.reload();
-          info(context, 'nginx reloaded');
-          step(context, 'Ask the site whether it answers as intended');
-          note = await check(site, nonce, freshRoot, context);
-          if (note) context.emit({ kind: 'log', stream: 'stderr', line: note });
+          step(context, 'Ask the site whether it presents the new certificate');
+          const host = current.domains[0]!;
+          const deadline = Date.now() + CHECK_DEADLINE_MS;
+          for (;;) {
+            const answer = await askTls(layout.httpsPort, host, checkPath(nonce)).catch((error: Error) => ({
+              status: 0,
+              serial: error.message,
+            }));
+            if (answer.status === 204 && answer.serial === normalSerial(leaf.serial)) break;
+            if (Date.now() > deadline)
+              throw new DiwanError(
+                'DIWAN_E_HOST_COMMAND',
+                `https://${host}/ does not present the new certificate (answered ${answer.status}, serial ${answer.serial})`,
+              );
+            await new Promise((resolve) => setTimeout(resolve, 150));
+          }
+          info(context, `https://${host}/ presents serial ${leaf.serial}`);
         });
-        return { root, note };
+        return { root: null, note: null, certificate: leaf };
       },
       undefined,
       'a website change',
@@ -514,6 +863,9 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         await transact(context, async (undo, reloads) => {
           if (await remove(siteFileOf(layout, site.id), undo)) reloads.add('nginx');
           await remove(htpasswdFileOf(layout, site.id), undo);
+          await remove(certFileOf(layout, site.id), undo);
+          await remove(keyFileOf(layout, site.id), undo);
+          await remove(acmeMarkOf(site.id), undo);
           for (const pool of await poolFiles(site.id)) {
             if (await remove(pool.path, undo)) reloads.add(pool.version);
           }
@@ -542,7 +894,12 @@ export function createWebsitesOps(deps: WebsitesDeps) {
 
   const files: Handler = async (raw) => {
     const { id } = raw as AgentInput<'websites.files'>;
-    const paths = [siteFileOf(layout, id), ...(await poolFiles(id)).map((pool) => pool.path)];
+    // The certificate chain is public (every visitor gets it); its key is never shown.
+    const paths = [
+      siteFileOf(layout, id),
+      ...(await poolFiles(id)).map((pool) => pool.path),
+      certFileOf(layout, id),
+    ];
     const found = [];
     for (const path of paths) {
       const { content } = await readForUpdate(path);
@@ -568,7 +925,8 @@ export function createWebsitesOps(deps: WebsitesDeps) {
         continue;
       }
       const nonce = /location = \/\.well-known\/diwan-([0-9a-z]+) \{/.exec(onDisk)?.[1] ?? '';
-      let same = onDisk === renderSite(site, { layout, nonce });
+      const http2Directive = await deps.nginx.http2Directive();
+      let same = onDisk === renderSite(site, { layout, nonce, http2Directive });
       if (same && site.spec.type === 'php') {
         const pool = poolFileOf(layout, site.spec.phpVersion, site.id);
         same = (await readForUpdate(pool)).content?.toString('utf8') === renderPool(site, { layout, nonce });
@@ -611,17 +969,30 @@ export function createWebsitesOps(deps: WebsitesDeps) {
     return { offset: size, lines: await readLogTail([file], 100) };
   };
 
-  return { apply, remove: removeSite, files, drift, recover, logs, logFollow };
+  return {
+    apply,
+    setCertificate,
+    issueCertificate,
+    renewCertificate,
+    remove: removeSite,
+    files,
+    drift,
+    recover,
+    logs,
+    logFollow,
+  };
 }
 
 /** The websites operations on this host's nginx and PHP-FPM: the agent's, and `diwan site`'s. */
 export function createHostWebsitesOps(
   layout: WebsitesConfig,
   services: ServiceManager = createServiceManager(),
+  acme?: AcmeClientOptions,
 ) {
   return createWebsitesOps({
     layout,
     nginx: createNginx(layout, services),
     phpFpm: createPhpFpm(layout, services),
+    ...(acme ? { acme } : {}),
   });
 }

@@ -9,6 +9,7 @@ import * as loginThrottle from './0006-login-throttle.js';
 import * as taskOwner from './0007-task-owner.js';
 import * as databases from './0008-databases.js';
 import * as websites from './0009-websites.js';
+import * as websiteCertificates from './0010-website-certificates.js';
 
 /**
  * Every migration, in order. Static imports rather than a directory scan, so the same list works
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007_task_owner': taskOwner,
   '0008_databases': databases,
   '0009_websites': websites,
+  '0010_website_certificates': websiteCertificates,
 };

@@ -21,7 +21,7 @@ import type { AgentClient } from '../../agent/client.js';
 import { agentCredentialsOf } from '../../agent/credentials.js';
 import type { TaskRunner } from '../../tasks/task-runner.js';
 import { hashSitePasswords } from './passwords.js';
-import type { WebsiteStore } from './store.js';
+import type { CertificateStore, WebsiteStore } from './store.js';
 
 const idParams = z.object({ id: z.uuid() });
 const failures = errorResponses(400, 403, 404, 409, 502, 503);
@@ -41,6 +41,7 @@ export function websiteRoutes(deps: {
   agent: AgentClient;
   tasks: TaskRunner;
   store: WebsiteStore;
+  certificates: CertificateStore;
   webRoot: string;
 }): FastifyPluginAsyncZod {
   /** Runs one agent change as a task in the `websites` queue and waits for its end. */
@@ -73,7 +74,13 @@ export function websiteRoutes(deps: {
     return { result: await outcome, taskId: task.id };
   }
 
-  const record = (id: string, spec: SiteSpec, enabled: boolean): SiteRecord => ({ id, spec, enabled });
+  /** The site as the agent renders it, with its HTTPS as recorded when the task runs. */
+  const record = async (id: string, spec: SiteSpec, enabled: boolean): Promise<SiteRecord> => ({
+    id,
+    spec,
+    enabled,
+    tls: await deps.certificates.tls(id),
+  });
 
   return async (app) => {
     // At start-up: tell the operator about hand edits instead of overwriting them at the next change.
@@ -148,8 +155,8 @@ export function websiteRoutes(deps: {
             `Create ${spec.domains[0]}`,
             'website.create',
             { id, type: spec.type, domains: spec.domains },
-            (options) =>
-              deps.agent.call('websites.apply', { site: record(id, spec, true) }, credentials, options),
+            async (options) =>
+              deps.agent.call('websites.apply', { site: await record(id, spec, true) }, credentials, options),
           );
           const created = await deps.store.get(id);
           return reply.code(201).send({ ...created!.website, taskId, note: result.note });
@@ -209,8 +216,13 @@ export function websiteRoutes(deps: {
           `Change ${spec.domains[0]}`,
           'website.update',
           { id, domains: spec.domains, enabled },
-          (options) =>
-            deps.agent.call('websites.apply', { site: record(id, spec, enabled) }, credentials, options),
+          async (options) =>
+            deps.agent.call(
+              'websites.apply',
+              { site: await record(id, spec, enabled) },
+              credentials,
+              options,
+            ),
         );
         // Recorded only once the host runs it: a refused change leaves the record as it was.
         await deps.store.update(id, spec, enabled);
@@ -242,10 +254,10 @@ export function websiteRoutes(deps: {
           `Delete ${found.spec.domains[0]}`,
           'website.delete',
           { id, keepFiles },
-          (options) =>
+          async (options) =>
             deps.agent.call(
               'websites.remove',
-              { site: record(id, found.spec, found.website.enabled), keepFiles },
+              { site: await record(id, found.spec, found.website.enabled), keepFiles },
               credentials,
               options,
             ),

@@ -1,7 +1,15 @@
 import type { Kysely } from 'kysely';
 import { domainToASCII } from 'node:url';
 import { DiwanError } from '../../../contract/errors.js';
-import { siteSpecSchema, type SiteRecord, type SiteSpec, type Website } from '../../../contract/websites.js';
+import {
+  siteSpecSchema,
+  type CertificateInfo,
+  type SiteCertificate,
+  type SiteRecord,
+  type SiteSpec,
+  type SiteTls,
+  type Website,
+} from '../../../contract/websites.js';
 import type { Database } from '../../db/schema.js';
 import { withoutPasswords } from './passwords.js';
 
@@ -125,6 +133,7 @@ export function createWebsiteStore(db: Kysely<Database>, now: () => number) {
 
     async remove(id: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('website_certificates').where('website_id', '=', id).execute();
         await trx.deleteFrom('website_domains').where('website_id', '=', id).execute();
         await trx.deleteFrom('websites').where('id', '=', id).execute();
       });
@@ -132,11 +141,31 @@ export function createWebsiteStore(db: Kysely<Database>, now: () => number) {
 
     /** Every site as the agent renders it, for the drift check. */
     async records(): Promise<SiteRecord[]> {
-      const rows = await db.selectFrom('websites').select(['id', 'spec', 'enabled']).orderBy('id').execute();
+      const rows = await db
+        .selectFrom('websites')
+        .leftJoin('website_certificates', 'website_certificates.website_id', 'websites.id')
+        .select([
+          'websites.id',
+          'websites.spec',
+          'websites.enabled',
+          'website_certificates.source',
+          'website_certificates.force_https',
+          'website_certificates.hsts',
+        ])
+        .orderBy('websites.id')
+        .execute();
       return rows.map((row) => ({
         id: row.id,
         spec: siteSpecSchema.parse(JSON.parse(row.spec)),
-        enabled: row.enabled === 1,
+        enabled: Number(row.enabled) === 1,
+        tls:
+          row.source === null
+            ? null
+            : {
+                source: row.source as SiteTls['source'],
+                forceHttps: Number(row.force_https) === 1,
+                hsts: Number(row.hsts) === 1,
+              },
       }));
     },
 
@@ -182,3 +211,136 @@ export function createWebsiteStore(db: Kysely<Database>, now: () => number) {
 }
 
 export type WebsiteStore = ReturnType<typeof createWebsiteStore>;
+
+const DAY_MS = 86_400_000;
+
+type CertificateRow = {
+  website_id: string;
+  source: string;
+  force_https: number;
+  hsts: number;
+  issuer: string;
+  domains: string;
+  serial: string;
+  not_before: number;
+  not_after: number;
+  last_error: string | null;
+};
+
+function tlsOf(row: CertificateRow): SiteTls {
+  return {
+    source: row.source as SiteTls['source'],
+    forceHttps: Number(row.force_https) === 1,
+    hsts: Number(row.hsts) === 1,
+  };
+}
+
+/** Each site's HTTPS: its switches and what its certificate says (the files are the agent's). */
+export function createCertificateStore(db: Kysely<Database>, now: () => number) {
+  const columns = [
+    'website_id',
+    'source',
+    'force_https',
+    'hsts',
+    'issuer',
+    'domains',
+    'serial',
+    'not_before',
+    'not_after',
+    'last_error',
+  ] as const;
+
+  function toView(row: CertificateRow): SiteCertificate {
+    const notAfter = Number(row.not_after);
+    return {
+      ...tlsOf(row),
+      issuer: row.issuer,
+      domains: JSON.parse(row.domains) as string[],
+      notBefore: new Date(Number(row.not_before)).toISOString(),
+      notAfter: new Date(notAfter).toISOString(),
+      daysLeft: Math.floor((notAfter - now()) / DAY_MS),
+      serial: row.serial,
+      lastError: row.last_error,
+    };
+  }
+
+  async function row(id: string): Promise<CertificateRow | undefined> {
+    return db
+      .selectFrom('website_certificates')
+      .select(columns)
+      .where('website_id', '=', id)
+      .executeTakeFirst();
+  }
+
+  return {
+    async get(id: string): Promise<SiteCertificate | null> {
+      const found = await row(id);
+      return found ? toView(found) : null;
+    },
+
+    async tls(id: string): Promise<SiteTls | null> {
+      const found = await row(id);
+      return found ? tlsOf(found) : null;
+    },
+
+    /** Every site's HTTPS, for the records the agent renders. */
+    async allTls(): Promise<Map<string, SiteTls>> {
+      const rows = await db.selectFrom('website_certificates').select(columns).execute();
+      return new Map(rows.map((entry) => [entry.website_id, tlsOf(entry)]));
+    },
+
+    /** Records what the agent now serves (after a change it made). */
+    async save(id: string, tls: SiteTls, certificate: CertificateInfo): Promise<void> {
+      const values = {
+        source: tls.source,
+        force_https: (tls.forceHttps ? 1 : 0) as 0 | 1,
+        hsts: (tls.hsts ? 1 : 0) as 0 | 1,
+        issuer: certificate.issuer.slice(0, 500),
+        domains: JSON.stringify(certificate.domains),
+        serial: certificate.serial.slice(0, 128),
+        not_before: Date.parse(certificate.notBefore),
+        not_after: Date.parse(certificate.notAfter),
+        last_error: null,
+        updated_at: now(),
+      };
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('website_certificates').where('website_id', '=', id).execute();
+        await trx
+          .insertInto('website_certificates')
+          .values({ website_id: id, ...values })
+          .execute();
+      });
+    },
+
+    async remove(id: string): Promise<void> {
+      await db.deleteFrom('website_certificates').where('website_id', '=', id).execute();
+    },
+
+    async recordError(id: string, message: string): Promise<void> {
+      await db
+        .updateTable('website_certificates')
+        .set({ last_error: message.slice(0, 4000), updated_at: now() })
+        .where('website_id', '=', id)
+        .execute();
+    },
+
+    /** Let's Encrypt certificates that expire within `days` days: the renewal sweep's work. */
+    async dueForRenewal(days: number): Promise<{ id: string; domain: string; notAfter: string }[]> {
+      const rows = await db
+        .selectFrom('website_certificates')
+        .innerJoin('websites', 'websites.id', 'website_certificates.website_id')
+        .select(['website_certificates.website_id as id', 'websites.primary_domain as domain', 'not_after'])
+        .where('source', '=', 'letsencrypt')
+        .where('not_after', '<', now() + days * DAY_MS)
+        .orderBy('not_after')
+        .execute();
+      return rows.map((entry) => ({
+        id: entry.id,
+        domain: entry.domain,
+        notAfter: new Date(Number(entry.not_after)).toISOString(),
+      }));
+    },
+  };
+}
+
+export type CertificateStore = ReturnType<typeof createCertificateStore>;

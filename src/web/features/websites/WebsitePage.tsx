@@ -28,6 +28,7 @@ import { live } from '../../lib/live.js';
 import { errorMessage } from '../../lib/errors.js';
 import { notifyFailure, notifySuccess } from '../../lib/notify.js';
 import { SiteAdvanced } from './SiteAdvanced.js';
+import { SiteCertificatePanel } from './SiteCertificate.js';
 import { WEBSITES_KEY } from './WebsitesPage.js';
 
 export function WebsitePage() {
@@ -49,6 +50,7 @@ export function WebsitePage() {
         <Tabs.List>
           <Tabs.Tab value="domains">{t('websites.domains')}</Tabs.Tab>
           <Tabs.Tab value="settings">{t('websites.settings')}</Tabs.Tab>
+          <Tabs.Tab value="ssl">{t('websites.ssl.tab')}</Tabs.Tab>
           <Tabs.Tab value="logs">{t('websites.logs')}</Tabs.Tab>
           <Tabs.Tab value="config">{t('websites.config')}</Tabs.Tab>
         </Tabs.List>
@@ -60,6 +62,9 @@ export function WebsitePage() {
             <SiteSettings site={site.data} />
             <AdvancedSettings site={site.data} />
           </Stack>
+        </Tabs.Panel>
+        <Tabs.Panel value="ssl" pt="md">
+          <SiteCertificatePanel site={site.data} />
         </Tabs.Panel>
         <Tabs.Panel value="logs" pt="md">
           <SiteLogs id={site.data.id} />
