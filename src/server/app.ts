@@ -47,7 +47,8 @@ import { softwareRoutes } from './features/software/routes.js';
 import { createTaskRunner, type TaskRunner } from './tasks/task-runner.js';
 import { createTaskStore } from './tasks/task-store.js';
 import { databaseRoutes } from './features/databases/routes.js';
-import { createDatabaseService } from './features/databases/service.js';
+import { createDatabaseService, panelDatabaseOf } from './features/databases/service.js';
+import { serverAddressOf } from './db/url.js';
 import { createDatabaseStore } from './features/databases/store.js';
 import { databaseTransferRoutes } from './features/databases/transfer-routes.js';
 import { redisRoutes } from './features/redis/routes.js';
@@ -219,7 +220,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<DiwanApp>
       await api.register(liveRoutes({ tasks, auth: panel.auth, dashboard, agent }));
       const databaseStore = createDatabaseStore(deps.panelDb.db, panel.now);
       await api.register(
-        databaseRoutes({ databases: createDatabaseService({ store: databaseStore, agent, box: panel.box }) }),
+        databaseRoutes({
+          databases: createDatabaseService({
+            store: databaseStore,
+            agent,
+            box: panel.box,
+            panelDatabase: panelDatabaseOf(config.database, (url) => serverAddressOf(url).database),
+          }),
+        }),
       );
       await api.register(
         databaseTransferRoutes({

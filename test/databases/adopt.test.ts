@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import hostile from '../fixtures/hostile-inputs.json' with { type: 'json' };
+import { serverAddressOf } from '../../src/server/db/url.js';
+import { createDatabaseService, panelDatabaseOf } from '../../src/server/features/databases/service.js';
+import { createDatabaseStore } from '../../src/server/features/databases/store.js';
 import { buildTestApp, tokenHeaders, type TestApp } from '../support/app.js';
 import { dropLeftovers, mariaAdmin, postgresAdmin, runPrefix, serverState, uniqueName } from './servers.js';
 
@@ -96,6 +99,37 @@ describe('databases made outside Diwan', () => {
     const state = await serverState();
     expect(state.mariadb.databases).not.toContain(handMade);
     expect(state.mariadb.users).toContain(`${handUser}@localhost`);
+  });
+
+  it("never offers the panel's own database, when it lives on the same server", async () => {
+    const panelName = uniqueName('panel');
+    const maria = await mariaAdmin();
+    try {
+      await maria.query('CREATE DATABASE ??', [panelName]);
+    } finally {
+      await maria.end();
+    }
+    // As app.ts builds it when DIWAN_DATABASE_URL names a database on this MariaDB.
+    const databases = createDatabaseService({
+      store: createDatabaseStore(testApp.panelDb.db, () => Date.now()),
+      agent: testApp.agent,
+      box: testApp.services.box,
+      panelDatabase: panelDatabaseOf(
+        { dialect: 'mysql', url: `mysql://diwan@localhost/${panelName}` },
+        (url) => serverAddressOf(url).database,
+      ),
+    });
+    const token = await tokenHeaders(testApp, 'admin');
+    const credential = { token: token.authorization!.replace('Bearer ', '') };
+    expect((await databases.unmanaged('mariadb', credential)).map((db) => db.name)).not.toContain(panelName);
+    await expect(
+      databases.adopt({ engine: 'mariadb', name: panelName }, null, credential),
+    ).rejects.toMatchObject({
+      code: 'DIWAN_E_CONFLICT',
+      field: 'name',
+    });
+    // Another app, whose panel lives elsewhere, sees it like any other.
+    expect((await unmanaged('mariadb')).map((db) => db.name)).toContain(panelName);
   });
 
   it('PostgreSQL: lists them and takes one in', async () => {

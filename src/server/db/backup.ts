@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -64,7 +65,7 @@ interface Trailer {
 export class BackupError extends Error {}
 
 const PAGE = 1000;
-const BACKUP_NAME = /^panel-\d{8}T\d{6}Z(-\d+)?\.jsonl\.gz$/;
+const BACKUP_NAME = /^panel-\d{8}T\d{6}Z\.jsonl\.gz$/;
 
 export interface BackupResult {
   file: string;
@@ -79,7 +80,7 @@ export interface BackupResult {
  */
 export async function backupPanel(panelDb: PanelDb, file: string, now = Date.now()): Promise<BackupResult> {
   const applied = await appliedMigrations(panelDb.db);
-  const partial = `${file}.partial-${process.pid}`;
+  const partial = `${file}.partial-${randomBytes(8).toString('hex')}`;
   const counts: Record<string, number> = {};
   try {
     const transaction =
@@ -109,10 +110,28 @@ export async function backupPanel(panelDb: PanelDb, file: string, now = Date.now
         const trailer: Trailer = { end: { counts } };
         yield `${JSON.stringify(trailer)}\n`;
       }
-      await pipeline(Readable.from(lines()), createGzip(), createWriteStream(partial, { mode: 0o600 }));
+      // 'wx': never through a symlink or over a file someone placed there.
+      await pipeline(
+        Readable.from(lines()),
+        createGzip(),
+        createWriteStream(partial, { mode: 0o600, flags: 'wx' }),
+      );
     });
     await chmod(partial, 0o600);
+    // On disk before it takes its name, so a crash never leaves a truncated backup under a good name.
+    const handle = await open(partial, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(partial, file);
+    const folder = await open(dirname(file), 'r');
+    try {
+      await folder.sync();
+    } finally {
+      await folder.close();
+    }
   } catch (error) {
     await rm(partial, { force: true });
     throw error;
@@ -259,7 +278,16 @@ function checkedHeader(value: unknown): Header {
     throw new BackupError(
       `backup format ${String(header.version)} is not one this Diwan reads (${FORMAT_VERSION})`,
     );
-  if (!Array.isArray(header.migrations) || !header.migrations.every((name) => typeof name === 'string'))
+  if (
+    !Array.isArray(header.migrations) ||
+    !header.migrations.every((name) => typeof name === 'string' && /^[\w.-]{1,128}$/.test(name)) ||
+    typeof header.createdAt !== 'number' ||
+    !Number.isFinite(header.createdAt) ||
+    typeof header.diwanVersion !== 'string' ||
+    !/^[\w.+-]{1,64}$/.test(header.diwanVersion) ||
+    typeof header.dialect !== 'string' ||
+    !/^[a-z]{1,16}$/.test(header.dialect)
+  )
     throw new BackupError('the backup header is damaged');
   return header as Header;
 }

@@ -39,6 +39,18 @@ export interface DatabaseServiceDeps {
   store: DatabaseStore;
   agent: AgentClient;
   box: SecretBox;
+  /** The panel's own database when it lives on MariaDB or PostgreSQL: never listed or taken in. */
+  panelDatabase?: { engine: DatabaseEngine; name: string } | null;
+}
+
+/** The panel database's engine and name, when `DIWAN_DATABASE_URL` puts it on a server Diwan manages. */
+export function panelDatabaseOf(
+  database: { dialect: string; url: string },
+  nameOf: (url: string) => string,
+): { engine: DatabaseEngine; name: string } | null {
+  if (database.dialect === 'mysql') return { engine: 'mariadb', name: nameOf(database.url) };
+  if (database.dialect === 'postgres') return { engine: 'postgresql', name: nameOf(database.url) };
+  return null;
 }
 
 /**
@@ -48,6 +60,8 @@ export interface DatabaseServiceDeps {
  */
 export function createDatabaseService(deps: DatabaseServiceDeps) {
   const { store, agent, box } = deps;
+  const isPanelDatabase = (engine: DatabaseEngine, name: string) =>
+    deps.panelDatabase?.engine === engine && deps.panelDatabase.name === name;
 
   function userView(user: GrantedUser) {
     return {
@@ -140,7 +154,7 @@ export function createDatabaseService(deps: DatabaseServiceDeps) {
       ]);
       const known = new Set(records.map((record) => record.name));
       return listed.databases
-        .filter((live) => !known.has(live.name))
+        .filter((live) => !known.has(live.name) && !isPanelDatabase(engine, live.name))
         .map((live) => {
           const checked = adoptDatabaseBodySchema.safeParse({ engine, name: live.name });
           return {
@@ -159,6 +173,8 @@ export function createDatabaseService(deps: DatabaseServiceDeps) {
       actor: string | null,
       auth: AgentCredentials | null,
     ) {
+      if (isPanelDatabase(body.engine, body.name))
+        throw new DiwanError('DIWAN_E_CONFLICT', `${body.name} is the panel's own database`, 'name');
       await refuseTaken(body.engine, { name: body.name });
       const listed = await agent.call('databases.list', { engine: body.engine, names: [body.name] }, auth);
       const live = listed.databases.find((database) => database.name === body.name);
