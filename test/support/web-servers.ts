@@ -124,7 +124,13 @@ export async function startPrivateWebServers(prefix = 'diwan-websites-'): Promis
     visit: (host, path = '/', headers = {}) => visitNginx(port, host, path, headers),
     stop() {
       for (const pidFile of [join(nginx, 'nginx.pid'), join(dir, 'php', 'fpm.pid')]) {
-        if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+        if (!existsSync(pidFile)) continue;
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+        } catch (error) {
+          // Gone already (it exited, or a test stopped it): what stop() wants.
+          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     },
