@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeAtomic } from '../system/atomic-write.js';
 import { ExecError, run } from '../system/exec.js';
 import { activeColorOf, otherColor, renderUpstream, type Color } from './panel-proxy.js';
 
@@ -14,6 +13,9 @@ import { activeColorOf, otherColor, renderUpstream, type Color } from './panel-p
  */
 
 /** Starts and stops a color's web tier: systemd's diwan@<color>.service in production. */
+/** The upstream file is replaced whole (nginx reads the old or the new one, never half); its old bytes are kept by the caller. */
+const REPLACE = { expectedVersion: undefined, mode: 0o644, keepPrevious: false } as const;
+
 export interface InstanceControl {
   start(color: Color): Promise<void>;
   stop(color: Color): Promise<void>;
@@ -73,12 +75,16 @@ export async function switchTo(target: Color, options: BlueGreenOptions): Promis
     }
     options.log(`${target} is ready; switching nginx's upstream`);
 
-    await writeAtomic(options.upstreamFile, renderUpstream(target, options.ports[target], options.host));
+    await writeAtomic(
+      options.upstreamFile,
+      renderUpstream(target, options.ports[target], options.host),
+      REPLACE,
+    );
     try {
       await nginx(options, ['-t']);
       await nginx(options, ['-s', 'reload']);
     } catch (error) {
-      await writeAtomic(options.upstreamFile, previous);
+      await writeAtomic(options.upstreamFile, previous, REPLACE);
       // The reload may have failed after nginx read the new file: make it read the old one again.
       await nginx(options, ['-s', 'reload']).catch(() => undefined);
       await stopQuietly(target, options);
@@ -137,24 +143,6 @@ async function stopQuietly(color: Color, options: BlueGreenOptions): Promise<voi
 
 function messageOf(error: unknown): string {
   return error instanceof ExecError ? error.stderr.trim() || error.message : (error as Error).message;
-}
-
-/** Temp file in the same directory, flushed, renamed over the target: nginx reads old or new, never half. */
-async function writeAtomic(path: string, content: string | Buffer): Promise<void> {
-  const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o644);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 /** One switch at a time: a lock file next to the upstream file, made exclusively. */

@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConflictError, writeAtomic } from '../system/atomic-write.js';
 import { isIP } from 'node:net';
 
 /**
@@ -123,4 +126,28 @@ export function activeColorOf(upstream: string): Color | null {
 
 export function otherColor(color: Color): Color {
   return color === 'blue' ? 'green' : 'blue';
+}
+
+/**
+ * Writes the first upstream file (one color and its port) unless one exists already: an existing
+ * file names the color that takes the traffic, which only a switch changes.
+ */
+export async function installUpstream(file: string, color: Color, port: number): Promise<boolean> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o755 });
+  try {
+    await writeAtomic(file, renderUpstream(color, port), {
+      expectedVersion: null,
+      mode: 0o644,
+      keepPrevious: false,
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof ConflictError) return false;
+    throw error;
+  }
+}
+
+/** Writes the rendered configuration where nginx will read it, whole or not at all. */
+export async function writeProxyConfig(file: string, text: string): Promise<void> {
+  await writeAtomic(file, text, { expectedVersion: undefined, mode: 0o644, keepPrevious: false });
 }

@@ -1,6 +1,5 @@
 import { Argument, Command, Option } from 'commander';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../server/config/load.js';
 import { loadOptions } from '../options.js';
 
@@ -104,7 +103,7 @@ export function deployCommand(): Command {
     .option('--out <file>', 'write the configuration here instead of printing it')
     .action(async (flags: Record<string, string | string[] | undefined>, command: Command) =>
       report(async () => {
-        const { renderPanelProxy, renderUpstream, DEFAULT_PORTS } =
+        const { renderPanelProxy, installUpstream, writeProxyConfig, DEFAULT_PORTS } =
           await import('../../agent/deploy/panel-proxy.js');
         // The app's own body limit, from its configuration when there is one.
         const bodyLimit = loadConfig(loadOptions(command)).config?.bodyLimit;
@@ -123,13 +122,10 @@ export function deployCommand(): Command {
           generalBurst: Number(flags.burst),
           ...(bodyLimit !== undefined ? { bodyLimit } : {}),
         });
-        if (!existsSync(upstreamFile)) {
-          const upstreamPort = flags.port ? port(flags.port as string, '--port') : DEFAULT_PORTS[color];
-          mkdirSync(dirname(upstreamFile), { recursive: true, mode: 0o755 });
-          writeFileSync(upstreamFile, renderUpstream(color, upstreamPort), { mode: 0o644 });
+        const upstreamPort = flags.port ? port(flags.port as string, '--port') : DEFAULT_PORTS[color];
+        if (await installUpstream(upstreamFile, color, upstreamPort))
           process.stderr.write(`wrote ${upstreamFile}: ${color} on port ${upstreamPort}\n`);
-        }
-        if (flags.out) writeFileSync(flags.out as string, text, { mode: 0o644 });
+        if (flags.out) await writeProxyConfig(flags.out as string, text);
         else process.stdout.write(text);
       }),
     );
