@@ -76,27 +76,16 @@ export interface DialectSuite {
 }
 
 /**
- * `describe` once per dialect, each with a fresh database. A server that is down makes its suite
- * skipped, with the reason in the suite's name, unless CI is set or the server was named explicitly
- * (DIWAN_TEST_*_URL): then the suite fails, since a test that silently did not run proves nothing.
+ * `describe` once per dialect, each with a fresh database. A server that is down fails its suite,
+ * saying how to start it (scripts/provision-host.sh, which `npm test` runs), in CI or not: a test
+ * that silently did not run proves nothing.
  */
 export function describeForEachDialect(
   name: string,
   fn: (suite: DialectSuite) => void,
   options: TestDatabaseOptions = {},
 ): void {
-  describe.each(testDialects)(`${name} (%s)`, async (dialect) => {
-    const unavailable = await unavailableReason(dialect);
-    if (unavailable !== null && maySkip(dialect)) {
-      describe.skip(`skipped: ${unavailable}`, () =>
-        fn({
-          dialect,
-          config: () => {
-            throw new Error(unavailable);
-          },
-        }));
-      return;
-    }
+  describe.each(testDialects)(`${name} (%s)`, (dialect) => {
     let database: TestDatabase | undefined;
     beforeAll(async () => {
       database = await createTestDatabase(dialect, options);
@@ -113,27 +102,6 @@ export function describeForEachDialect(
       },
     });
   });
-}
-
-function maySkip(dialect: DatabaseDialect): boolean {
-  if (process.env.CI) return false;
-  return dialect === 'sqlite' || !process.env[serverUrls[dialect].env];
-}
-
-const probes = new Map<DatabaseDialect, Promise<string | null>>();
-
-/** Null when the dialect's server answers as admin; otherwise why not. Asked once per process. */
-function unavailableReason(dialect: DatabaseDialect): Promise<string | null> {
-  if (dialect === 'sqlite') return Promise.resolve(null);
-  let probe = probes.get(dialect);
-  if (!probe) {
-    probe = withAdmin(adminUrlFor(dialect), async () => {}).then(
-      () => null,
-      (error: unknown) => (error instanceof Error ? error.message : String(error)),
-    );
-    probes.set(dialect, probe);
-  }
-  return probe;
 }
 
 export function adminUrlFor(dialect: 'mysql' | 'postgres'): string {
